@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import fastifySchedule from '@fastify/schedule';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { AsyncTask, SimpleIntervalJob } from 'toad-scheduler';
+import type { ResolvedConfig } from './config/schema.js';
+import { systemClock, type Clock } from './core/clock.js';
+import type { Connector } from './core/connector.js';
+import { SecretScrubber } from './core/redact.js';
+import type { ConnectorRegistry } from './core/registry.js';
+import { JobEngine, type JobKind } from './engine/engine.js';
+import { ExchangeRecorder } from './exchange/recorder.js';
+import { buildHttpServer } from './http/server.js';
+import { exportJobKind } from './routes/export-job.js';
+import { pollRoute, type PollSummary } from './routes/poll.js';
+import type { RouteRuntime } from './routes/runtime.js';
+import { migrate, openDatabase, type Database } from './store/db.js';
+
+export interface AppOptions {
+  config: ResolvedConfig;
+  registry: ConnectorRegistry;
+  logger: Logger;
+  clock?: Clock;
+  /** Start the scheduled polls (off for one-shot CLI commands and most tests). */
+  schedule?: boolean;
+}
+
+export interface App {
+  config: ResolvedConfig;
+  db: Database;
+  engine: JobEngine;
+  http: FastifyInstance;
+  routes: ReadonlyMap<string, RouteRuntime>;
+  scrubber: SecretScrubber;
+  recorder: ExchangeRecorder;
+  /** Listens for webhooks and starts the job engine; resolves with the listening address. */
+  start(): Promise<string>;
+  pollNow(route: string): Promise<PollSummary>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config, registry, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const scrubber = new SecretScrubber();
+  scrubber.add(config.admin?.token);
+  for (const route of config.routes) scrubber.add(route.webhook?.token);
+
+  const db = await openDatabase(config.database);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  const recorder = new ExchangeRecorder({ db, scrubber, logger, maxBodyChars: 64 * 1024 });
+
+  const connections = new Map<string, Connector>();
+  for (const [name, connection] of Object.entries(config.connections)) {
+    const definition = registry.get(connection.type);
+    if (definition === undefined) throw new Error(`connector type "${connection.type}" is not registered`);
+    connections.set(
+      name,
+      definition.create(connection.settings, {
+        name,
+        exchanges: recorder.sink,
+        scrubber,
+        logger: logger.child({ connection: name }),
+        connection(other) {
+          const found = connections.get(other);
+          if (found === undefined) throw new Error(`no connection named "${other}"`);
+          return found;
+        },
+      }),
+    );
+  }
+
+  const routes = new Map<string, RouteRuntime>();
+  const sourceTypes = new Map<string, string>();
+  for (const route of config.routes.filter((r) => r.enabled)) {
+    const source = connections.get(route.from)?.source;
+    const destination = connections.get(route.to)?.destination;
+    if (source === undefined || destination === undefined) throw new Error(`route ${route.name}: its connections lack a source or destination`);
+    routes.set(route.name, {
+      name: route.name,
+      config: route,
+      from: route.from,
+      to: route.to,
+      source,
+      destination,
+      maxAttempts: route.maxAttempts ?? config.worker.maxAttempts,
+    });
+    sourceTypes.set(route.name, config.connections[route.from]?.type ?? route.from);
+  }
+
+  const kinds = new Map<string, JobKind>([['export', exportJobKind({ db, clock, routes })]]);
+  const engine = new JobEngine({
+    db,
+    owner: `${process.pid}-${randomUUID().slice(0, 8)}`,
+    clock,
+    logger: logger.child({ component: 'jobs' }),
+    concurrency: config.worker.concurrency,
+    leaseMs: config.worker.lease,
+    idlePollMs: config.worker.idlePoll,
+    backoff: { baseMs: config.worker.backoffBase, maxMs: config.worker.backoffMax },
+    kinds,
+    scrub: (text) => scrubber.scrub(text),
+    beforeOutcome: () => recorder.flush(),
+  });
+
+  const http = buildHttpServer({
+    db,
+    clock,
+    routes,
+    sourceTypes,
+    logger,
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    scrub: (text) => scrubber.scrub(text),
+    onQueued: () => engine.wake(),
+  });
+
+  const shutdown = new AbortController();
+  async function pollNow(name: string): Promise<PollSummary> {
+    const route = routes.get(name);
+    if (route === undefined) throw new Error(`no enabled route named "${name}"`);
+    const summary = await pollRoute({ db, clock, logger }, route, shutdown.signal);
+    await recorder.flush();
+    if (summary.queued > 0) engine.wake();
+    return summary;
+  }
+
+  if (options.schedule === true) {
+    await http.register(fastifySchedule);
+    for (const route of routes.values()) {
+      if (route.config.poll === false) continue;
+      const task = new AsyncTask(
+        `poll:${route.name}`,
+        async () => {
+          await pollNow(route.name);
+        },
+        (err) => logger.error({ err, route: route.name }, 'poll failed; the next one will try again'),
+      );
+      // preventOverrun: a slow poll is never run twice at once.
+      http.scheduler.addSimpleIntervalJob(
+        new SimpleIntervalJob({ milliseconds: route.config.poll.every, runImmediately: true }, task, { id: `poll:${route.name}`, preventOverrun: true }),
+      );
+    }
+  }
+
+  let started = false;
+  return {
+    config,
+    db,
+    engine,
+    http,
+    routes,
+    scrubber,
+    recorder,
+    async start() {
+      const address = await http.listen({ host: config.http.host, port: config.http.port });
+      engine.start();
+      started = true;
+      return address;
+    },
+    pollNow,
+    async stop(graceMs = 10_000) {
+      shutdown.abort(new Error('service is shutting down'));
+      await http.close();
+      if (started) await engine.stop(graceMs);
+      await recorder.flush();
+      for (const connection of connections.values()) await connection.close?.();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import { parseArgs } from 'node:util';
+import { createApp, type App } from '../app.js';
+import { builtinConnectors } from '../connectors/index.js';
+import { ConfigError, loadConfigFile } from '../config/load.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import { migrate, openDatabase } from '../store/db.js';
+import { listJobs, retryDeadJob, type JobState } from '../store/jobs.js';
+import { runDemo } from './demo.js';
+import { createLogger } from './logger.js';
+
+const usage = `order-bridge: moves orders between shops, ERPs and fulfilment services, exactly once.
+
+Usage:
+  order-bridge serve        [--config PATH]   run the service (webhooks, polls, jobs)
+  order-bridge migrate      [--config PATH]   apply database migrations and exit
+  order-bridge check-config [--config PATH]   validate the configuration and exit
+  order-bridge poll ROUTE   [--config PATH]   poll a route's source once and export what it finds
+  order-bridge jobs         [--config PATH] [--state pending|running|done|dead] [--route ROUTE]
+  order-bridge retry JOB_ID [--config PATH]   put a dead job back in the queue
+  order-bridge demo         [--keep]          run the Odoo → Ysell demo against local stand-ins
+
+The config file is --config, else $ORDER_BRIDGE_CONFIG, else ./order-bridge.json.`;
+
+function configPath(flag: string | undefined): string {
+  return flag ?? process.env['ORDER_BRIDGE_CONFIG'] ?? 'order-bridge.json';
+}
+
+async function withApp<T>(config: ResolvedConfig, fn: (app: App) => Promise<T>): Promise<T> {
+  const app = await createApp({ config, registry: builtinConnectors(), logger: createLogger(config.log.level) });
+  try {
+    return await fn(app);
+  } finally {
+    await app.stop();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      keep: { type: 'boolean', default: false },
+      state: { type: 'string' },
+      route: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, argument] = positionals;
+  if (values.help || command === undefined) {
+    console.log(usage);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  if (command === 'demo') return runDemo({ keep: values.keep });
+
+  const registry = builtinConnectors();
+  const path = configPath(values.config);
+  const config = loadConfigFile(path, registry);
+
+  switch (command) {
+    case 'check-config':
+      console.log(`${path}: valid (${config.routes.length} route(s), ${Object.keys(config.connections).length} connection(s))`);
+      return 0;
+    case 'migrate': {
+      const db = await openDatabase(config.database);
+      try {
+        const applied = await migrate(db);
+        console.log(applied.length === 0 ? 'database is up to date' : `applied: ${applied.join(', ')}`);
+      } finally {
+        await db.destroy();
+      }
+      return 0;
+    }
+    case 'serve': {
+      const logger = createLogger(config.log.level);
+      const app = await createApp({ config, registry, logger, schedule: true });
+      const address = await app.start();
+      logger.info({ address, routes: [...app.routes.keys()] }, 'order-bridge is serving');
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', resolve);
+        process.once('SIGINT', resolve);
+      });
+      logger.info('shutting down');
+      await app.stop();
+      return 0;
+    }
+    case 'poll': {
+      if (argument === undefined) throw new ConfigError(['poll: name the route to poll']);
+      return withApp(config, async (app) => {
+        const summary = await app.pollNow(argument);
+        await app.engine.drain();
+        const dead = await listJobs(app.db, { route: argument, state: 'dead' });
+        console.log(JSON.stringify({ ...summary, deadJobs: dead.length }, null, 2));
+        return 0;
+      });
+    }
+    case 'jobs':
+      return withApp(config, async (app) => {
+        const jobs = await listJobs(app.db, {
+          ...(values.state !== undefined ? { state: values.state as JobState } : {}),
+          ...(values.route !== undefined ? { route: values.route } : {}),
+        });
+        for (const job of jobs) {
+          console.log(`${job.id}\t${job.state}\t${job.route}\t${job.sourceId ?? ''}\tattempts=${job.attempts}\t${job.lastError ?? ''}`);
+        }
+        return 0;
+      });
+    case 'retry':
+      return withApp(config, async (app) => {
+        const ok = await retryDeadJob(app.db, Number(argument), Date.now());
+        console.log(ok ? `job ${argument} queued again` : `job ${argument} is not dead (or does not exist)`);
+        return ok ? 0 : 1;
+      });
+    default:
+      console.error(`unknown command "${command}"\n\n${usage}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      console.error(`order-bridge: ${err.message}`);
+      process.exit(2);
+    }
+    console.error(`order-bridge: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

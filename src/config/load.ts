@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import type { ConnectorRegistry } from '../core/registry.js';
+import { configSchema, type ResolvedConfig } from './schema.js';
+
+/** A config that cannot be used; `problems` lists every one of them as "path: message". */
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => {
+    if (typeof key === 'number') return `${text}[${key}]`;
+    return text === '' ? String(key) : `${text}.${String(key)}`;
+  }, '');
+}
+
+function issuesOf(error: z.ZodError, prefix: readonly PropertyKey[]): string[] {
+  return error.issues.map((issue) => `${pathText([...prefix, ...issue.path]) || '(root)'}: ${issue.message}`);
+}
+
+/** Replaces ${NAME} in every string with the environment variable, so secrets stay out of the file. */
+function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: PropertyKey[], problems: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
+      const found = env[name];
+      if (found === undefined || found === '') {
+        problems.push(`${pathText(path) || '(root)'}: environment variable ${name} is not set`);
+        return whole;
+      }
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, [...path, i], problems));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, substituteEnv(item, env, [...path, key], problems)]),
+    );
+  }
+  return value;
+}
+
+export function parseConfig(raw: unknown, registry: ConnectorRegistry, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const problems: string[] = [];
+  const substituted = substituteEnv(raw, env, [], problems);
+  const parsed = configSchema.safeParse(substituted);
+  if (!parsed.success) throw new ConfigError([...problems, ...issuesOf(parsed.error, [])]);
+  const config = parsed.data;
+
+  const connections: ResolvedConfig['connections'] = {};
+  const roles = new Map<string, readonly string[]>();
+  for (const [name, connection] of Object.entries(config.connections)) {
+    const definition = registry.get(connection.type);
+    if (definition === undefined) {
+      problems.push(`connections.${name}.type: unknown connector "${connection.type}" (known: ${registry.types().join(', ')})`);
+      continue;
+    }
+    const { type, ...settings } = connection;
+    const result = definition.configSchema.safeParse(settings);
+    if (!result.success) {
+      problems.push(...issuesOf(result.error, ['connections', name]));
+      continue;
+    }
+    connections[name] = { type, settings: result.data };
+    roles.set(name, definition.roles);
+  }
+
+  const seen = new Set<string>();
+  config.routes.forEach((route, i) => {
+    if (seen.has(route.name)) problems.push(`routes[${i}].name: route "${route.name}" is defined twice`);
+    seen.add(route.name);
+    for (const [end, role] of [['from', 'source'], ['to', 'destination']] as const) {
+      const target = route[end];
+      if (!(target in config.connections)) {
+        problems.push(`routes[${i}].${end}: no connection named "${target}"`);
+      } else if (roles.has(target) && !roles.get(target)?.includes(role)) {
+        problems.push(`routes[${i}].${end}: connection "${target}" cannot be a ${role}`);
+      }
+    }
+  });
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...config, connections };
+}
+
+export function loadConfigFile(path: string, registry: ConnectorRegistry, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`(file): cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError([`(file): ${path} is not valid JSON: ${(err as Error).message}`]);
+  }
+  return parseConfig(raw, registry, env);
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+
+const sqliteSchema = z.strictObject({
+  client: z.literal('sqlite'),
+  filename: z.string().min(1).default('./data/order-bridge.sqlite'),
+});
+
+const postgresSchema = z.strictObject({
+  client: z.literal('pg'),
+  connection: z.string().min(1),
+  poolMax: z.number().int().positive().default(10),
+});
+
+const routeNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'use lower-case letters, digits, "-" and "_" (it appears in URLs)');
+
+export const routeSchema = z.strictObject({
+  name: routeNameSchema,
+  from: z.string().min(1),
+  to: z.string().min(1),
+  enabled: z.boolean().default(true),
+  /** Inbound push from the source. The token is part of the URL because Odoo's webhook cannot add headers. */
+  webhook: z.strictObject({ token: z.string().min(16, 'use at least 16 random characters') }).optional(),
+  poll: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        every: durationSchema.default(300_000),
+        pageSize: z.number().int().min(1).max(1000).default(100),
+        /** Re-read this far behind the cursor: a transaction that committed late must not be skipped. */
+        overlap: durationSchema.default(120_000),
+        /** Where the very first poll starts: an ISO date, or this far back from the first start. */
+        since: z.iso.datetime({ offset: true }).optional(),
+        lookback: durationSchema.default(86_400_000),
+      }),
+    ])
+    .prefault({}),
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+});
+
+export const configSchema = z.strictObject({
+  database: z.discriminatedUnion('client', [sqliteSchema, postgresSchema]).prefault({ client: 'sqlite' }),
+  http: z
+    .strictObject({
+      host: z.string().default('0.0.0.0'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** Webhook bodies are a few hundred bytes; anything near this limit is not from Odoo. */
+      bodyLimitBytes: z.number().int().positive().default(256 * 1024),
+    })
+    .prefault({}),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+  worker: z
+    .strictObject({
+      concurrency: z.number().int().min(1).max(64).default(4),
+      lease: durationSchema.default(60_000),
+      idlePoll: durationSchema.default(1_000),
+      maxAttempts: z.number().int().min(1).max(100).default(10),
+      backoffBase: durationSchema.default(2_000),
+      backoffMax: durationSchema.default(900_000),
+    })
+    .prefault({}),
+  admin: z.strictObject({ token: z.string().min(16, 'use at least 16 random characters') }).optional(),
+  /** Each connection is validated again by its connector's own schema (see src/config/load.ts). */
+  connections: z.record(routeNameSchema, z.looseObject({ type: z.string().min(1) })),
+  routes: z.array(routeSchema).min(1, 'configure at least one route'),
+});
+
+export type RouteConfig = z.infer<typeof routeSchema>;
+export type PollConfig = Exclude<RouteConfig['poll'], false>;
+export type ServiceConfig = z.infer<typeof configSchema>;
+
+/** The validated config, with each connection's settings parsed by its connector's schema. */
+export interface ResolvedConfig extends Omit<ServiceConfig, 'connections'> {
+  connections: Record<string, { type: string; settings: unknown }>;
+}

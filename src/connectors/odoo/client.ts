@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import { permanent, retryable, type IntegrationError } from '../../core/errors.js';
+import type { ExchangeSink } from '../../core/exchange.js';
+import { REDACTED } from '../../core/redact.js';
+import { XmlRpcClient, XmlRpcFault } from '../../xmlrpc/client.js';
+import type { XmlRpcValue } from '../../xmlrpc/value.js';
+import { versionInfo } from './schemas.js';
+
+export interface OdooClientOptions {
+  url: string;
+  db: string;
+  login: string;
+  secret: string;
+  timeoutMs: number;
+  exchanges: ExchangeSink;
+  fetch?: typeof fetch;
+}
+
+/** Methods that only read: safe to send again when a kept-alive socket was reset under them. */
+const readMethods = new Set(['search', 'search_read', 'search_count', 'read', 'fields_get', 'get_param', 'check_object_reference', 'name_search']);
+
+/** Fault 1 texts that mean "another transaction touched the same rows": the same call will work later. */
+const concurrencyFault = /could not serialize access|concurrent update|SerializationFailure|deadlock detected|LockNotAvailable|TransactionRollbackError/;
+
+/** The one line of a Python traceback a person needs: the exception at its end. */
+export function faultSummary(faultString: string): string {
+  const lines = faultString.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return lines[lines.length - 1] ?? faultString;
+}
+
+/**
+ * Odoo 17 over XML-RPC (/xmlrpc/2). Kept behind this small surface (authenticate, executeKw) so that a
+ * JSON-2 transport can replace it when Odoo drops XML-RPC, without touching the connector.
+ */
+export class OdooClient {
+  private readonly rpc: XmlRpcClient;
+  private uid: Promise<number> | null = null;
+
+  constructor(private readonly options: OdooClientOptions) {
+    this.rpc = new XmlRpcClient({
+      baseUrl: options.url,
+      connector: 'odoo',
+      timeoutMs: options.timeoutMs,
+      exchanges: (entry) =>
+        // System parameter values are secrets (the Ysell key lives there): keep them out of the log.
+        options.exchanges(entry.operation.includes('ir.config_parameter') ? { ...entry, responseBody: REDACTED } : entry),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  async version(signal?: AbortSignal): Promise<z.infer<typeof versionInfo>> {
+    const value = await this.call('/xmlrpc/2/common', 'version', [], 'version', true, signal);
+    const parsed = versionInfo.safeParse(value);
+    if (!parsed.success) throw malformed('version', parsed.error);
+    return parsed.data;
+  }
+
+  /** The integration user's id; asked once and remembered (a rejected key forgets it). */
+  authenticate(signal?: AbortSignal): Promise<number> {
+    this.uid ??= this.login(signal).catch((err: unknown) => {
+      this.uid = null;
+      throw err;
+    });
+    return this.uid;
+  }
+
+  async executeKw(
+    model: string,
+    method: string,
+    args: XmlRpcValue[],
+    kwargs: Record<string, XmlRpcValue> = {},
+    signal?: AbortSignal,
+  ): Promise<XmlRpcValue> {
+    const uid = await this.authenticate(signal);
+    const { db, secret } = this.options;
+    try {
+      return await this.call(
+        '/xmlrpc/2/object',
+        'execute_kw',
+        [db, uid, secret, model, method, args, kwargs],
+        `execute_kw ${model}.${method}`,
+        readMethods.has(method),
+        signal,
+      );
+    } catch (err) {
+      if (err instanceof XmlRpcFault && err.faultCode === 3) this.uid = null;
+      throw err instanceof XmlRpcFault ? this.faultError(err, `${model}.${method}`) : err;
+    }
+  }
+
+  private async login(signal?: AbortSignal): Promise<number> {
+    const { db, login, secret, url } = this.options;
+    let value: XmlRpcValue;
+    try {
+      value = await this.call('/xmlrpc/2/common', 'authenticate', [db, login, secret, {}], 'authenticate', true, signal);
+    } catch (err) {
+      throw err instanceof XmlRpcFault ? this.faultError(err, 'authenticate') : err;
+    }
+    if (value === false) {
+      throw permanent(
+        'ODOO_BAD_CREDENTIALS',
+        `Odoo at ${url} rejected login "${login}" on database "${db}": check the login, the database name and the API key`,
+        { context: { system: 'odoo', operation: 'authenticate' } },
+      );
+    }
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw malformed('authenticate', `expected a user id, got ${JSON.stringify(value)}`);
+    return value;
+  }
+
+  private call(path: string, method: string, params: XmlRpcValue[], operation: string, idempotent: boolean, signal?: AbortSignal): Promise<XmlRpcValue> {
+    return this.rpc.call(path, method, params, { idempotent, operation, ...(signal ? { signal } : {}) });
+  }
+
+  private faultError(fault: XmlRpcFault, operation: string): IntegrationError {
+    const code = typeof fault.faultCode === 'number' ? fault.faultCode : legacyFaultCode(fault.faultCode);
+    const summary = faultSummary(fault.faultString);
+    const context = { system: 'odoo', operation, faultCode: code };
+    const detail = fault.faultString;
+    switch (code) {
+      case 1:
+        if (concurrencyFault.test(fault.faultString)) {
+          return retryable('ODOO_CONCURRENT_UPDATE', `Odoo ${operation}: another transaction changed the same records (${summary})`, { context, detail });
+        }
+        return permanent('ODOO_SERVER_ERROR', `Odoo ${operation} failed: ${summary}`, { context, detail });
+      case 2:
+        return permanent('ODOO_USER_ERROR', `Odoo ${operation} refused: ${summary}`, { context, detail });
+      case 3:
+        return permanent('ODOO_ACCESS_DENIED', `Odoo refused the credentials of "${this.options.login}" (${summary}): check the API key`, { context, detail });
+      case 4:
+        return permanent('ODOO_ACCESS_ERROR', `Odoo user "${this.options.login}" may not do ${operation}: ${summary}`, { context, detail });
+      default:
+        return permanent('ODOO_FAULT', `Odoo ${operation} failed with fault ${String(fault.faultCode)}: ${summary}`, { context, detail });
+    }
+  }
+}
+
+/** Pre-/2 endpoints and some proxies still send string fault codes such as "AccessDenied". */
+function legacyFaultCode(code: string): number {
+  if (/AccessDenied/i.test(code)) return 3;
+  if (/AccessError/i.test(code)) return 4;
+  if (/warning|UserError|ValidationError|MissingError/i.test(code)) return 2;
+  return 1;
+}
+
+export function malformed(operation: string, problem: unknown): IntegrationError {
+  const text = problem instanceof z.ZodError ? z.prettifyError(problem) : String(problem);
+  return retryable('MALFORMED_RESPONSE', `Odoo ${operation} returned data we cannot read: ${text}`, {
+    context: { system: 'odoo', operation },
+  });
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { durationSchema } from '../../config/duration.js';
+import { checkExternalUrl } from '../../core/url.js';
+
+const fieldName = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected an Odoo field name');
+
+export const odooConfigSchema = z.strictObject({
+  url: z.string().superRefine((value, ctx) => {
+    const problem = checkExternalUrl(value);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  db: z.string().min(1),
+  login: z.string().min(1),
+  /** An API key (preferred, Odoo 14+) or the password of the integration user. */
+  secret: z.string().min(1),
+  timeout: durationSchema.default(15_000),
+  fields: z
+    .strictObject({
+      /** product.product field holding the destination's product id. */
+      destinationProductId: fieldName.default('ysell_product_id'),
+      /** sale.order field the destination's order id is written back to; null: do not write back. */
+      destinationOrderId: fieldName.nullable().default('ysell_order_id'),
+      /** sale.order.line field with serial numbers typed by hand (comma, semicolon or newline separated). */
+      lineSerials: fieldName.nullable().default(null),
+    })
+    .prefault({}),
+  /** Read serials from the lots on the order's outgoing stock move lines. */
+  serialsFromDeliveries: z.boolean().default(true),
+});
+
+export type OdooConfig = z.infer<typeof odooConfigSchema>;

@@ -1,0 +1,169 @@
+import { permanent } from '../../core/errors.js';
+import type { FetchedOrder } from '../../core/connector.js';
+import type { Fee, Order, OrderLine, Party } from '../../core/order.js';
+import type { CountryRecord, PartnerRecord, ProductRecord, SaleOrderLineRecord, SaleOrderRecord } from './schemas.js';
+
+/** Everything the mapper needs about one page of orders, read in batches beforehand. */
+export interface OrderDetails {
+  lines: ReadonlyMap<number, SaleOrderLineRecord>;
+  products: ReadonlyMap<number, ProductRecord>;
+  partners: ReadonlyMap<number, PartnerRecord>;
+  countries: ReadonlyMap<number, CountryRecord>;
+  /** Serial numbers delivered for each sale order line (lots on outgoing move lines). */
+  deliveredSerials: ReadonlyMap<number, readonly string[]>;
+}
+
+export interface MapperOptions {
+  destinationProductIdField: string;
+  lineSerialsField: string | null;
+}
+
+const text = (value: string | false | undefined): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
+
+/** Odoo's note is HTML in 17; a delivery comment wants the words. */
+export function htmlToText(html: string | false): string | null {
+  if (html === false) return null;
+  const plain = html
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|div|li)>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+  return plain === '' ? null : plain;
+}
+
+/** Serials typed into a line field: one per line, or separated by commas or semicolons. */
+export function splitSerials(value: unknown): string[] {
+  if (typeof value !== 'string') return [];
+  return value
+    .split(/[\n,;]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** Odoo datetimes are naive UTC "YYYY-MM-DD HH:MM:SS". */
+export function odooDateToIso(value: string | false): string | null {
+  if (value === false) return null;
+  const iso = `${value.replace(' ', 'T')}Z`;
+  return Number.isNaN(Date.parse(iso)) ? null : new Date(iso).toISOString();
+}
+
+function party(partner: PartnerRecord | undefined, countries: OrderDetails['countries'], fallbackName: string): Party {
+  if (partner === undefined) {
+    return {
+      sourceId: null,
+      name: fallbackName,
+      company: null,
+      email: null,
+      phone: null,
+      address: { street: null, street2: null, city: null, zip: null, state: null, country: null, countryCode: null },
+    };
+  }
+  const country = partner.country_id === false ? undefined : countries.get(partner.country_id[0]);
+  return {
+    sourceId: String(partner.id),
+    name: text(partner.name) ?? fallbackName,
+    company: partner.parent_id === false ? null : partner.parent_id[1],
+    email: text(partner.email),
+    phone: text(partner.phone) ?? text(partner.mobile),
+    address: {
+      street: text(partner.street),
+      street2: text(partner.street2),
+      city: text(partner.city),
+      zip: text(partner.zip),
+      state: partner.state_id === false ? null : partner.state_id[1],
+      country: partner.country_id === false ? null : partner.country_id[1],
+      countryCode: country === undefined ? null : text(country.code),
+    },
+  };
+}
+
+const statusByState: Record<string, Order['status']['normalized']> = {
+  draft: 'new',
+  sent: 'new',
+  sale: 'confirmed',
+  cancel: 'cancelled',
+};
+
+/**
+ * One Odoo sale order as the canonical Order. Lines without a product (sections, notes) are dropped;
+ * service products (delivery charges, fees) are not goods to ship, so they become fees instead of lines.
+ */
+export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, options: MapperOptions): FetchedOrder {
+  const base = { number: so.name, revision: so.write_date };
+  if (so.state !== 'sale') {
+    return { ...base, kind: 'skip', reason: `order ${so.name} is in state "${so.state}", not a confirmed sales order` };
+  }
+  const currency = so.currency_id === false ? null : so.currency_id[1];
+  const lines: OrderLine[] = [];
+  const fees: Fee[] = [];
+  for (const lineId of so.order_line) {
+    const line = details.lines.get(lineId);
+    if (line === undefined) {
+      return { ...base, kind: 'invalid', error: permanent('ODOO_LINE_MISSING', `order ${so.name}: line ${lineId} could not be read`) };
+    }
+    if (line.display_type !== false || line.product_id === false) continue;
+    const product = details.products.get(line.product_id[0]);
+    const name = text(line.name) ?? line.product_id[1];
+    if (product?.type === 'service') {
+      fees.push({ kind: `service:${product.name}`, amount: line.price_unit * line.product_uom_qty, currency, sku: text(product.default_code) });
+      continue;
+    }
+    if (line.product_uom_qty <= 0) continue;
+    const destinationId = product?.[options.destinationProductIdField];
+    const typedSerials = options.lineSerialsField === null ? [] : splitSerials(line[options.lineSerialsField]);
+    lines.push({
+      sourceLineId: String(line.id),
+      sku: text(product?.default_code),
+      name,
+      quantity: line.product_uom_qty,
+      unitPrice: line.price_unit,
+      sourceProductId: String(line.product_id[0]),
+      destinationProductId: typeof destinationId === 'string' && destinationId.trim() !== '' ? destinationId.trim() : typeof destinationId === 'number' && destinationId > 0 ? String(destinationId) : null,
+      unitOfMeasure: line.product_uom === false ? null : line.product_uom[1],
+      serials: [...new Set([...(details.deliveredSerials.get(line.id) ?? []), ...typedSerials])],
+    });
+  }
+  if (lines.length === 0) {
+    return { ...base, kind: 'invalid', error: permanent('NO_GOODS', `order ${so.name} has no product lines to deliver`) };
+  }
+
+  const customerPartner = so.partner_id === false ? undefined : details.partners.get(so.partner_id[0]);
+  const shippingPartner = so.partner_shipping_id === false ? customerPartner : details.partners.get(so.partner_shipping_id[0]);
+  const customer = party(customerPartner, details.countries, so.partner_id === false ? '' : so.partner_id[1]);
+  const recipient = party(shippingPartner, details.countries, customer.name);
+  // A delivery address contact in Odoo is often just "Delivery address"-less: keep the customer's name and
+  // contact details where the shipping contact has none.
+  const completedRecipient: Party = {
+    ...recipient,
+    name: recipient.name || customer.name,
+    email: recipient.email ?? customer.email,
+    phone: recipient.phone ?? customer.phone,
+  };
+
+  const refs: Record<string, string> = { destinationProductIdField: options.destinationProductIdField };
+  if (so.partner_shipping_id !== false) refs['shippingPartnerId'] = String(so.partner_shipping_id[0]);
+  if (so.user_id !== false) refs['salespersonId'] = String(so.user_id[0]);
+
+  const order: Order = {
+    source: { connector: 'odoo', id: String(so.id) },
+    number: so.name,
+    createdAt: odooDateToIso(so.date_order) ?? odooDateToIso(so.write_date) ?? new Date(0).toISOString(),
+    status: { raw: so.state, normalized: statusByState[so.state] ?? 'unknown' },
+    currency,
+    customer,
+    recipient: completedRecipient,
+    comment: htmlToText(so.note),
+    lines,
+    fees,
+    total: so.amount_total,
+    refs,
+  };
+  return { ...base, kind: 'ready', order };
+}

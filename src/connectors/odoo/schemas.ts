@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/**
+ * What Odoo 17 answers for the fields we read (load='_classic_read'): empty values are `false`,
+ * many2one is [id, display name], x2many a list of ids.
+ */
+const falsy = z.literal(false);
+export const many2one = z.union([z.tuple([z.number().int(), z.string()]), falsy]);
+export const optionalText = z.union([z.string(), falsy]);
+
+export const saleOrderFields = [
+  'name',
+  'state',
+  'date_order',
+  'partner_id',
+  'partner_shipping_id',
+  'user_id',
+  'note',
+  'currency_id',
+  'order_line',
+  'amount_total',
+  'write_date',
+] as const;
+
+export const saleOrderRecord = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  state: z.string(),
+  date_order: optionalText,
+  partner_id: many2one,
+  partner_shipping_id: many2one,
+  user_id: many2one,
+  note: optionalText,
+  currency_id: many2one,
+  order_line: z.array(z.number().int()),
+  amount_total: z.number(),
+  write_date: z.string(),
+});
+
+export const saleOrderLineFields = ['order_id', 'product_id', 'name', 'product_uom_qty', 'product_uom', 'price_unit', 'display_type'] as const;
+
+export const saleOrderLineRecord = z
+  .object({
+    id: z.number().int(),
+    order_id: many2one,
+    product_id: many2one,
+    name: optionalText,
+    product_uom_qty: z.number(),
+    product_uom: many2one,
+    price_unit: z.number(),
+    display_type: optionalText,
+  })
+  .catchall(z.unknown());
+
+export const productFields = ['name', 'default_code', 'type'] as const;
+
+export const productRecord = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    default_code: optionalText,
+    type: optionalText,
+  })
+  .catchall(z.unknown());
+
+export const partnerFields = ['name', 'parent_id', 'street', 'street2', 'city', 'zip', 'state_id', 'country_id', 'phone', 'mobile', 'email'] as const;
+
+export const partnerRecord = z.object({
+  id: z.number().int(),
+  name: optionalText,
+  parent_id: many2one,
+  street: optionalText,
+  street2: optionalText,
+  city: optionalText,
+  zip: optionalText,
+  state_id: many2one,
+  country_id: many2one,
+  phone: optionalText,
+  mobile: optionalText,
+  email: optionalText,
+});
+
+export const countryRecord = z.object({ id: z.number().int(), code: optionalText });
+
+export const stockMoveRecord = z.object({
+  id: z.number().int(),
+  sale_line_id: many2one,
+  move_line_ids: z.array(z.number().int()),
+});
+
+export const stockMoveLineRecord = z.object({
+  id: z.number().int(),
+  lot_id: many2one,
+  lot_name: optionalText,
+});
+
+export const versionInfo = z.looseObject({ server_version: z.string(), server_serie: z.string().optional() });
+
+export type SaleOrderRecord = z.infer<typeof saleOrderRecord>;
+export type SaleOrderLineRecord = z.infer<typeof saleOrderLineRecord>;
+export type ProductRecord = z.infer<typeof productRecord>;
+export type PartnerRecord = z.infer<typeof partnerRecord>;
+export type CountryRecord = z.infer<typeof countryRecord>;

@@ -1,0 +1,95 @@
+import { permanent } from '../../core/errors.js';
+import type { Connector, ConnectorContext, ConnectorDefinition, OrderDestination } from '../../core/connector.js';
+import { YsellClient } from './client.js';
+import { ysellConfigSchema, type YsellConfig } from './config.js';
+import { toYsellOrder } from './mapper.js';
+
+/**
+ * The API key, read where the user keeps it and remembered for a while. Reading it again after a 401
+ * picks up a key someone rotated in Odoo without restarting us.
+ */
+class ApiKeyCache {
+  private cached: { key: string; until: number } | null = null;
+  private pending: Promise<string> | null = null;
+
+  constructor(
+    private readonly read: () => Promise<string>,
+    private readonly ttlMs: number,
+  ) {}
+
+  get(): Promise<string> {
+    if (this.cached !== null && this.cached.until > Date.now()) return Promise.resolve(this.cached.key);
+    this.pending ??= this.read()
+      .then((key) => {
+        this.cached = { key, until: Date.now() + this.ttlMs };
+        return key;
+      })
+      .finally(() => {
+        this.pending = null;
+      });
+    return this.pending;
+  }
+
+  invalidate(): void {
+    this.cached = null;
+  }
+}
+
+function keyReader(config: YsellConfig, context: ConnectorContext): () => Promise<string> {
+  const apiKey = config.apiKey;
+  if ('value' in apiKey) {
+    context.scrubber.add(apiKey.value);
+    return () => Promise.resolve(apiKey.value);
+  }
+  return async () => {
+    const store = context.connection(apiKey.fromConnection).secrets;
+    if (store === undefined) {
+      throw permanent('YSELL_KEY_SOURCE', `connection "${apiKey.fromConnection}" cannot hold secrets; set ysell apiKey differently`);
+    }
+    const key = await store.readSecret(apiKey.parameter, AbortSignal.timeout(config.timeout));
+    if (key === null || key.trim() === '') {
+      throw permanent(
+        'YSELL_KEY_MISSING',
+        `the Ysell API key is not set: set the system parameter "${apiKey.parameter}" in ${apiKey.fromConnection} (Odoo: Settings → Technical → System Parameters, or the order-bridge settings), then retry`,
+        { context: { system: 'ysell' } },
+      );
+    }
+    context.scrubber.add(key.trim());
+    return key.trim();
+  };
+}
+
+export function createYsellConnector(config: YsellConfig, context: ConnectorContext): Connector {
+  const keys = new ApiKeyCache(keyReader(config, context), config.apiKeyTtl);
+  const client = new YsellClient({
+    baseUrl: config.baseUrl.replace(/\/+$/, ''),
+    apiKey: () => keys.get(),
+    invalidateApiKey: () => keys.invalidate(),
+    timeoutMs: config.timeout,
+    paths: config.paths,
+    exchanges: context.exchanges,
+  });
+
+  const destination: OrderDestination = {
+    check(order) {
+      toYsellOrder(order);
+    },
+    async findByExternalId(externalId, signal) {
+      const found = await client.findOrderByNumber(externalId, signal);
+      return found === null ? null : { id: String(found.id), status: found.status?.status_name ?? null };
+    },
+    async create(order, signal) {
+      const created = await client.createOrder(toYsellOrder(order), signal);
+      return { id: String(created.id), status: created.status?.status_name ?? null };
+    },
+  };
+
+  return { type: 'ysell', destination };
+}
+
+export const ysellConnector: ConnectorDefinition<YsellConfig> = {
+  type: 'ysell',
+  roles: ['destination'],
+  configSchema: ysellConfigSchema,
+  create: createYsellConnector,
+};

@@ -1,0 +1,98 @@
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { ExchangeSink } from './exchange.js';
+import type { IntegrationError } from './errors.js';
+import type { Order } from './order.js';
+import type { SecretScrubber } from './redact.js';
+
+/**
+ * The contract every connector implements. A connector offers some capabilities (source, destination,
+ * secret store); the core asks for them by role and never imports a concrete connector.
+ */
+
+/** What a source knows about one of its orders right now. */
+export type FetchedOrder = { number: string | null; revision: string | null } & (
+  | { kind: 'ready'; order: Order }
+  /** Not (or no longer) something to export, e.g. a quotation or a cancelled order. */
+  | { kind: 'skip'; reason: string }
+  /** Exists but cannot be mapped (e.g. unreadable data): a person must fix it at the source. */
+  | { kind: 'invalid'; error: IntegrationError }
+);
+
+export interface ChangedPage {
+  /** Orders in this page, keyed by source id, in the order the source listed them. */
+  orders: Map<string, FetchedOrder>;
+  /** Opaque position after this page; the core persists it once the page's jobs are queued. */
+  cursor: string;
+}
+
+export interface WebhookTrigger {
+  /** Validates an inbound webhook body; a zod error becomes a 400 listing every problem. */
+  schema: z.ZodType;
+  /** What the (valid) body asks for: export this source order, or nothing (with the reason). */
+  interpret(body: unknown): { sourceId: string; number: string | null; revision: string | null } | { ignore: string };
+}
+
+export interface PollWindow {
+  /** Where to start when there is no cursor yet. */
+  since: Date;
+  pageSize: number;
+  /** Re-read this far behind the cursor, so that late commits at the source are not skipped. */
+  overlapMs: number;
+}
+
+export interface OrderSource {
+  /** Pages of orders changed since `cursor` (null: start at `window.since`). */
+  changedOrders(cursor: string | null, window: PollWindow, signal: AbortSignal): AsyncIterable<ChangedPage>;
+  /** The current state of these orders, read in batches; ids the source does not know are absent. */
+  fetchOrders(sourceIds: readonly string[], signal: AbortSignal): Promise<Map<string, FetchedOrder>>;
+  webhook?: WebhookTrigger;
+  /** Writes the destination's id back on the source order, so a person sees where it went. */
+  markExported?(sourceId: string, destination: DestinationRef, signal: AbortSignal): Promise<void>;
+}
+
+export interface DestinationRef {
+  id: string;
+  status: string | null;
+}
+
+export interface OrderDestination {
+  /** Throws a permanent error when the order cannot be sent as it is (checked before any call). */
+  check(order: Order): void;
+  /** Looks the order up by our external id (the source's order number): the guard against duplicates. */
+  findByExternalId(externalId: string, signal: AbortSignal): Promise<DestinationRef | null>;
+  create(order: Order, signal: AbortSignal): Promise<DestinationRef>;
+}
+
+/** A connector that keeps secrets other connectors need (Odoo's ir.config_parameter holds the Ysell key). */
+export interface SecretStore {
+  readSecret(name: string, signal: AbortSignal): Promise<string | null>;
+}
+
+export interface Connector {
+  readonly type: string;
+  readonly source?: OrderSource;
+  readonly destination?: OrderDestination;
+  readonly secrets?: SecretStore;
+  close?(): Promise<void>;
+}
+
+export interface ConnectorContext {
+  /** The connection's name in the config, e.g. "odoo". */
+  name: string;
+  exchanges: ExchangeSink;
+  scrubber: SecretScrubber;
+  logger: Logger;
+  /** Another configured connection, looked up when first used (connections may refer to each other). */
+  connection(name: string): Connector;
+}
+
+export type ConnectorRole = 'source' | 'destination';
+
+export interface ConnectorDefinition<Config> {
+  type: string;
+  /** What routes may use it as; checked when the config is loaded. */
+  roles: readonly ConnectorRole[];
+  configSchema: z.ZodType<Config>;
+  create(config: Config, context: ConnectorContext): Connector;
+}

@@ -1,0 +1,86 @@
+import { mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+
+export type DatabaseConfig =
+  | { client: 'sqlite'; filename: string }
+  | { client: 'pg'; connection: string; poolMax: number };
+
+export type Database = Knex;
+
+const migrationsDir = fileURLToPath(new URL('../../migrations/', import.meta.url));
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * knex records a migration's file name with its extension; running .ts in development and compiled .js
+ * in production against one database would then look like two different migrations. Names here carry
+ * no extension, and either file kind is loaded.
+ */
+const migrationSource: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    const names = readdirSync(migrationsDir)
+      .filter((file) => /^\d+_.+\.(ts|js)$/.test(file) && !file.endsWith('.d.ts'))
+      .map((file) => file.replace(/\.(ts|js)$/, ''));
+    return [...new Set(names)].sort();
+  },
+  getMigrationName(name) {
+    return name;
+  },
+  async getMigration(name) {
+    const files = readdirSync(migrationsDir);
+    const file = files.find((f) => f === `${name}.js`) ?? files.find((f) => f === `${name}.ts`);
+    if (file === undefined) throw new Error(`migration ${name} has no file in ${migrationsDir}`);
+    return (await import(pathToFileURL(join(migrationsDir, file)).href)) as Migration;
+  },
+};
+
+let pgTypesSet = false;
+
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  if (config.client === 'pg') {
+    if (!pgTypesSet) {
+      // bigint columns hold epoch milliseconds, far inside Number's exact range; count() is bigint too.
+      pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+      pgTypesSet = true;
+    }
+    return knex({ client: 'pg', connection: config.connection, pool: { min: 0, max: config.poolMax } });
+  }
+  if (config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
+  const db = knex({
+    client: 'sqlite3',
+    connection: { filename: config.filename },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(conn: { run(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
+        // WAL lets readers (another CLI process, the admin API) run beside the writer; busy_timeout makes a
+        // second process wait for the lock instead of failing at once.
+        conn.run('PRAGMA journal_mode = WAL', (e1) => {
+          if (e1) return done(e1, conn);
+          conn.run('PRAGMA busy_timeout = 10000', (e2) => {
+            if (e2) return done(e2, conn);
+            conn.run('PRAGMA synchronous = NORMAL', (e3) => done(e3, conn));
+          });
+        });
+      },
+    },
+  });
+  return db;
+}
+
+/** Applies pending migrations; returns the names applied now. */
+export async function migrate(db: Database): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}
+
+export function isPostgres(db: Database): boolean {
+  return db.client.config.client === 'pg';
+}

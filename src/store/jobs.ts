@@ -1,0 +1,266 @@
+import type { Knex } from 'knex';
+import { isPostgres, type Database } from './db.js';
+
+export type JobState = 'pending' | 'running' | 'done' | 'dead';
+
+export interface Job {
+  id: number;
+  key: string | null;
+  kind: string;
+  route: string;
+  sourceId: string | null;
+  payload: unknown;
+  revision: string | null;
+  state: JobState;
+  attempts: number;
+  maxAttempts: number;
+  runAfter: number;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  lastErrorCode: string | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+interface JobRecord {
+  id: number;
+  key: string | null;
+  kind: string;
+  route: string;
+  source_id: string | null;
+  payload: string;
+  revision: string | null;
+  state: JobState;
+  attempts: number;
+  max_attempts: number;
+  run_after: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error_code: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+function toJob(row: JobRecord): Job {
+  return {
+    id: row.id,
+    key: row.key,
+    kind: row.kind,
+    route: row.route,
+    sourceId: row.source_id,
+    payload: JSON.parse(row.payload) as unknown,
+    revision: row.revision,
+    state: row.state,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    runAfter: Number(row.run_after),
+    leaseOwner: row.lease_owner,
+    leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
+    lastErrorCode: row.last_error_code,
+    lastError: row.last_error,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+  };
+}
+
+export interface NewJob {
+  key: string;
+  kind: string;
+  route: string;
+  sourceId: string | null;
+  payload: unknown;
+  revision: string | null;
+  maxAttempts: number;
+}
+
+export type EnqueueResult = { id: number; outcome: 'created' | 'revived' | 'refreshed' | 'unchanged' };
+
+/**
+ * One row per key: a duplicate trigger lands on the job that already exists. A finished or dead job
+ * is revived only when what it is about has changed since (another revision, or a trigger that carries
+ * none, such as a new webhook); a pending one takes the fresher payload; a running one is left alone.
+ */
+export async function enqueueJob(db: Database | Knex.Transaction, job: NewJob, now: number): Promise<EnqueueResult> {
+  const payload = JSON.stringify(job.payload);
+  const inserted = await db('jobs')
+    .insert({
+      key: job.key,
+      kind: job.kind,
+      route: job.route,
+      source_id: job.sourceId,
+      payload,
+      revision: job.revision,
+      state: 'pending',
+      attempts: 0,
+      max_attempts: job.maxAttempts,
+      run_after: now,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict('key')
+    .ignore()
+    .returning<{ id: number }[]>('id');
+  const created = inserted[0];
+  if (created !== undefined) return { id: created.id, outcome: 'created' };
+
+  const existing = await db<JobRecord>('jobs').where({ key: job.key }).first();
+  if (existing === undefined) throw new Error(`job ${job.key} vanished while being queued`);
+  const changed = job.revision === null || existing.revision === null || job.revision !== existing.revision;
+  if ((existing.state === 'done' || existing.state === 'dead') && changed) {
+    const revived = await db('jobs')
+      .where({ id: existing.id, state: existing.state })
+      .update({
+        state: 'pending',
+        attempts: 0,
+        max_attempts: job.maxAttempts,
+        payload,
+        revision: job.revision,
+        run_after: now,
+        lease_owner: null,
+        lease_until: null,
+        last_error: null,
+        last_error_code: null,
+        finished_at: null,
+        updated_at: now,
+      });
+    return { id: existing.id, outcome: revived > 0 ? 'revived' : 'unchanged' };
+  }
+  if (existing.state === 'pending') {
+    await db('jobs').where({ id: existing.id, state: 'pending' }).update({ payload, revision: job.revision, updated_at: now });
+    return { id: existing.id, outcome: 'refreshed' };
+  }
+  return { id: existing.id, outcome: 'unchanged' };
+}
+
+/**
+ * Takes up to `limit` runnable jobs: pending ones that are due, and running ones whose lease ran out
+ * (their process died). One statement, so two workers never take the same job; on PostgreSQL the rows
+ * are locked with SKIP LOCKED so that replicas do not wait on each other.
+ */
+export async function claimJobs(
+  db: Database,
+  options: { owner: string; now: number; leaseMs: number; limit: number },
+): Promise<Job[]> {
+  const { owner, now, leaseMs, limit } = options;
+  const due = db('jobs')
+    .select('id')
+    .where((q) => q.where({ state: 'pending' }).andWhere('run_after', '<=', now))
+    .orWhere((q) => q.where({ state: 'running' }).andWhere('lease_until', '<', now))
+    .orderBy([{ column: 'run_after' }, { column: 'id' }])
+    .limit(limit);
+  if (isPostgres(db)) due.forUpdate().skipLocked();
+  const rows = await db('jobs')
+    .whereIn('id', due)
+    .update({
+      state: 'running',
+      lease_owner: owner,
+      lease_until: now + leaseMs,
+      attempts: db.raw('attempts + 1'),
+      updated_at: now,
+    })
+    .returning<JobRecord[]>('*');
+  return rows.map(toJob).sort((a, b) => a.runAfter - b.runAfter || a.id - b.id);
+}
+
+/** Extends a lease; false when the job is no longer ours (it expired and another worker took it). */
+export async function renewLease(db: Database, id: number, owner: string, leaseUntil: number): Promise<boolean> {
+  const updated = await db('jobs').where({ id, lease_owner: owner, state: 'running' }).update({ lease_until: leaseUntil });
+  return updated > 0;
+}
+
+export async function finishJob(db: Database, id: number, owner: string, now: number): Promise<boolean> {
+  const updated = await db('jobs')
+    .where({ id, lease_owner: owner, state: 'running' })
+    .update({ state: 'done', lease_owner: null, lease_until: null, finished_at: now, updated_at: now });
+  return updated > 0;
+}
+
+export async function scheduleRetry(
+  db: Database,
+  id: number,
+  owner: string,
+  retry: { runAfter: number; code: string; message: string },
+  now: number,
+): Promise<boolean> {
+  const updated = await db('jobs').where({ id, lease_owner: owner, state: 'running' }).update({
+    state: 'pending',
+    run_after: retry.runAfter,
+    lease_owner: null,
+    lease_until: null,
+    last_error_code: retry.code,
+    last_error: retry.message,
+    updated_at: now,
+  });
+  return updated > 0;
+}
+
+export async function markDead(
+  db: Database,
+  id: number,
+  owner: string,
+  failure: { code: string; message: string },
+  now: number,
+): Promise<boolean> {
+  const updated = await db('jobs').where({ id, lease_owner: owner, state: 'running' }).update({
+    state: 'dead',
+    lease_owner: null,
+    lease_until: null,
+    last_error_code: failure.code,
+    last_error: failure.message,
+    finished_at: now,
+    updated_at: now,
+  });
+  return updated > 0;
+}
+
+/** Puts a dead job back in the queue with fresh attempts (an operator fixed the cause). */
+export async function retryDeadJob(db: Database, id: number, now: number): Promise<boolean> {
+  const updated = await db('jobs').where({ id, state: 'dead' }).update({
+    state: 'pending',
+    attempts: 0,
+    run_after: now,
+    finished_at: null,
+    updated_at: now,
+  });
+  return updated > 0;
+}
+
+/** When the next pending job is due, so an idle worker sleeps exactly until then. */
+export async function nextDueAt(db: Database): Promise<number | null> {
+  const row = await db('jobs').where({ state: 'pending' }).min<{ due: number | null }>('run_after as due').first();
+  return row?.due === null || row?.due === undefined ? null : Number(row.due);
+}
+
+export interface JobFilter {
+  state?: JobState;
+  route?: string;
+  sourceId?: string;
+  kind?: string;
+  limit?: number;
+}
+
+export async function listJobs(db: Database, filter: JobFilter = {}): Promise<Job[]> {
+  const query = db<JobRecord>('jobs').orderBy('id', 'desc').limit(filter.limit ?? 100);
+  if (filter.state !== undefined) query.where('state', filter.state);
+  if (filter.route !== undefined) query.where('route', filter.route);
+  if (filter.sourceId !== undefined) query.where('source_id', filter.sourceId);
+  if (filter.kind !== undefined) query.where('kind', filter.kind);
+  return (await query).map(toJob);
+}
+
+export async function getJob(db: Database, id: number): Promise<Job | null> {
+  const row = await db<JobRecord>('jobs').where({ id }).first();
+  return row === undefined ? null : toJob(row);
+}
+
+export async function countJobsByState(db: Database): Promise<Record<JobState, number>> {
+  const rows = await db('jobs').select('state').count<{ state: JobState; n: number | string }[]>('* as n').groupBy('state');
+  const counts: Record<JobState, number> = { pending: 0, running: 0, done: 0, dead: 0 };
+  for (const row of rows) counts[row.state] = Number(row.n);
+  return counts;
+}

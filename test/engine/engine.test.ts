@@ -1,0 +1,144 @@
+import t from 'tap';
+import { ManualClock } from '../../src/core/clock.js';
+import { permanent, retryable, type IntegrationError } from '../../src/core/errors.js';
+import { JobEngine, type JobKind } from '../../src/engine/engine.js';
+import type { Database } from '../../src/store/db.js';
+import { claimJobs, enqueueJob, getJob } from '../../src/store/jobs.js';
+import { sqliteFile } from '../helpers/db.js';
+import { capturedLogger } from '../helpers/logger.js';
+
+function engineWith(db: Database, clock: ManualClock, kind: JobKind, owner = 'test') {
+  return new JobEngine({
+    db,
+    owner,
+    clock,
+    logger: capturedLogger('silent').logger,
+    concurrency: 2,
+    leaseMs: 30_000,
+    idlePollMs: 50,
+    backoff: { baseMs: 1000, maxMs: 60_000 },
+    kinds: new Map([['work', kind]]),
+    scrub: (s) => s.replace('hunter2', '[REDACTED]'),
+    random: () => 0.999,
+  });
+}
+
+const newJob = (key: string, maxAttempts = 5) => ({ key, kind: 'work', route: 'r', sourceId: key, payload: {}, revision: null, maxAttempts });
+
+t.test('retryable errors back off (honouring Retry-After), then the job succeeds', async (t) => {
+  const { db } = await sqliteFile(t);
+  const clock = new ManualClock();
+  let calls = 0;
+  const engine = engineWith(db, clock, {
+    async run() {
+      calls += 1;
+      if (calls === 1) throw retryable('HTTP_503', 'busy');
+      if (calls === 2) throw retryable('HTTP_429', 'slow down', { retryAfterMs: 45_000 });
+    },
+  });
+  const { id } = await enqueueJob(db, newJob('a'), clock.now());
+  await engine.drain();
+  let job = await getJob(db, id);
+  t.equal(job?.state, 'pending');
+  t.equal(job?.lastErrorCode, 'HTTP_503');
+  t.equal(job!.runAfter - clock.now(), 999, 'first retry within the base delay (full jitter)');
+
+  clock.advance(999);
+  await engine.drain();
+  job = await getJob(db, id);
+  t.equal(job!.runAfter - clock.now(), 45_000, 'Retry-After is longer than the drawn delay, so it wins');
+
+  clock.advance(44_999);
+  await engine.drain();
+  t.equal(calls, 2, 'not run before Retry-After');
+  clock.advance(1);
+  await engine.drain();
+  job = await getJob(db, id);
+  t.equal(calls, 3);
+  t.equal(job?.state, 'done');
+  t.equal(job?.attempts, 3);
+});
+
+t.test('a permanent error goes to dead at once and is reported once, scrubbed', async (t) => {
+  const { db } = await sqliteFile(t);
+  const clock = new ManualClock();
+  const reported: IntegrationError[] = [];
+  const engine = engineWith(db, clock, {
+    async run() {
+      throw permanent('MISSING_ID', 'product X has no Ysell id (key hunter2)');
+    },
+    async onDead(_job, error) {
+      reported.push(error);
+    },
+  });
+  const { id } = await enqueueJob(db, newJob('a'), clock.now());
+  await engine.drain();
+  const job = await getJob(db, id);
+  t.equal(job?.state, 'dead');
+  t.equal(job?.attempts, 1);
+  t.equal(job?.lastError, 'product X has no Ysell id (key [REDACTED])');
+  t.equal(reported.length, 1);
+});
+
+t.test('retryable errors stop after max attempts', async (t) => {
+  const { db } = await sqliteFile(t);
+  const clock = new ManualClock();
+  let dead = 0;
+  const engine = engineWith(db, clock, {
+    async run() {
+      throw retryable('TIMEOUT', 'Ysell did not answer');
+    },
+    async onDead() {
+      dead += 1;
+    },
+  });
+  const { id } = await enqueueJob(db, newJob('a', 3), clock.now());
+  for (let i = 0; i < 5; i++) {
+    await engine.drain();
+    clock.advance(60_000);
+  }
+  const job = await getJob(db, id);
+  t.equal(job?.state, 'dead');
+  t.equal(job?.attempts, 3);
+  t.match(job?.lastError, /gave up after 3 attempts/);
+  t.equal(dead, 1, 'reported once, not once per retry');
+});
+
+t.test('a job whose worker died is picked up after its lease expires', async (t) => {
+  const { db } = await sqliteFile(t);
+  const clock = new ManualClock();
+  const { id } = await enqueueJob(db, newJob('a'), clock.now());
+  const [lost] = await claimJobs(db, { owner: 'dead-process', now: clock.now(), leaseMs: 30_000, limit: 1 });
+  t.equal(lost?.id, id);
+  let ran = 0;
+  const engine = engineWith(db, clock, {
+    async run() {
+      ran += 1;
+    },
+  });
+  await engine.drain();
+  t.equal(ran, 0, 'not while the lease holds');
+  clock.advance(30_001);
+  await engine.drain();
+  t.equal(ran, 1);
+  t.equal((await getJob(db, id))?.state, 'done');
+});
+
+t.test('the running engine picks up work when woken and stops cleanly', async (t) => {
+  const { db } = await sqliteFile(t);
+  const clock = new ManualClock();
+  let release!: () => void;
+  const done = new Promise<void>((resolve) => (release = resolve));
+  const engine = engineWith(db, clock, {
+    async run() {
+      release();
+    },
+  });
+  engine.start();
+  const { id } = await enqueueJob(db, newJob('a'), clock.now());
+  engine.wake();
+  await done;
+  await engine.whenIdle();
+  t.equal((await getJob(db, id))?.state, 'done');
+  await engine.stop(1000);
+});
