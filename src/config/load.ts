@@ -61,6 +61,7 @@ export function parseConfig(raw: unknown, registry: ConnectorRegistry, env: Node
       problems.push(`connections.${name}.type: unknown connector "${connection.type}" (known: ${registry.types().join(', ')})`);
       continue;
     }
+    roles.set(name, definition.roles);
     const { type, ...settings } = connection;
     const result = definition.configSchema.safeParse(settings);
     if (!result.success) {
@@ -68,7 +69,6 @@ export function parseConfig(raw: unknown, registry: ConnectorRegistry, env: Node
       continue;
     }
     connections[name] = { type, settings: result.data };
-    roles.set(name, definition.roles);
   }
 
   const seen = new Set<string>();

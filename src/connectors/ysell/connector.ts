@@ -1,4 +1,4 @@
-import { permanent } from '../../core/errors.js';
+import { isIntegrationError, permanent } from '../../core/errors.js';
 import type { Connector, ConnectorContext, ConnectorDefinition, OrderDestination } from '../../core/connector.js';
 import { YsellClient } from './client.js';
 import { ysellConfigSchema, type YsellConfig } from './config.js';
@@ -59,6 +59,10 @@ function keyReader(config: YsellConfig, context: ConnectorContext): () => Promis
   };
 }
 
+function takenOrderNumber(fields: unknown): boolean {
+  return Array.isArray(fields) && fields.some((f: { field?: unknown; message?: unknown }) => f.field === 'order_num' && /taken/i.test(String(f.message)));
+}
+
 export function createYsellConnector(config: YsellConfig, context: ConnectorContext): Connector {
   const keys = new ApiKeyCache(keyReader(config, context), config.apiKeyTtl);
   const client = new YsellClient({
@@ -79,8 +83,17 @@ export function createYsellConnector(config: YsellConfig, context: ConnectorCont
       return found === null ? null : { id: String(found.id), status: found.status?.status_name ?? null };
     },
     async create(order, signal) {
-      const created = await client.createOrder(toYsellOrder(order), signal);
-      return { id: String(created.id), status: created.status?.status_name ?? null };
+      try {
+        const created = await client.createOrder(toYsellOrder(order), signal);
+        return { id: String(created.id), status: created.status?.status_name ?? null };
+      } catch (err) {
+        // Someone created it between our look-up and our create (another replica, a person): use theirs.
+        if (isIntegrationError(err) && err.code === 'YSELL_VALIDATION' && takenOrderNumber(err.context['fields'])) {
+          const existing = await client.findOrderByNumber(order.number, signal);
+          if (existing !== null) return { id: String(existing.id), status: existing.status?.status_name ?? null };
+        }
+        throw err;
+      }
     },
   };
 

@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { builtinConnectors } from '../../src/connectors/index.js';
+import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load.js';
+
+const valid = {
+  connections: {
+    odoo: { type: 'odoo', url: 'https://erp.example.com', db: 'prod', login: 'bridge', secret: '${ODOO_KEY}' },
+    ysell: { type: 'ysell', baseUrl: 'https://719.eu6.ysell.pro' },
+  },
+  routes: [{ name: 'odoo-to-ysell', from: 'odoo', to: 'ysell', webhook: { token: '${HOOK_TOKEN}' } }],
+};
+const env = { ODOO_KEY: 'k-123456789', HOOK_TOKEN: 'a-long-random-token-1234' };
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+t.test('a valid config gets its defaults and its ${ENV} secrets', async (t) => {
+  const config = parseConfig(valid, builtinConnectors(), env);
+  t.same(config.database, { client: 'sqlite', filename: './data/order-bridge.sqlite' });
+  t.equal(config.routes[0]?.webhook?.token, env.HOOK_TOKEN);
+  const poll = config.routes[0]?.poll;
+  t.equal(poll === false ? 0 : poll?.every, 300_000, 'polls every 5 minutes by default');
+  const odoo = config.connections['odoo']?.settings as { secret: string; fields: { destinationProductId: string } };
+  t.equal(odoo.secret, env.ODOO_KEY);
+  t.equal(odoo.fields.destinationProductId, 'ysell_product_id');
+  const ysell = config.connections['ysell']?.settings as { apiKey: unknown; paths: { create: string } };
+  t.same(ysell.apiKey, { fromConnection: 'odoo', parameter: 'ysell.api_key' }, 'the Ysell key is read from Odoo by default');
+  t.equal(ysell.paths.create, '/api/orders/create');
+});
+
+t.test('every problem is listed by its path', async (t) => {
+  const broken = {
+    connections: {
+      odoo: { type: 'odoo', url: 'http://erp.example.com', db: '', login: 'bridge', secret: '${MISSING_KEY}' },
+      ysell: { type: 'ysell', baseUrl: 'https://719.eu6.ysell.pro', paths: { create: 'no-slash' } },
+      mystery: { type: 'carrier-pigeon' },
+    },
+    routes: [
+      { name: 'Bad Name', from: 'odoo', to: 'nowhere', webhook: { token: 'short' } },
+      { name: 'backwards', from: 'ysell', to: 'odoo' },
+    ],
+    extra: true,
+  };
+  const problems = problemsOf(() => parseConfig(broken, builtinConnectors(), {}));
+  t.match(problems.join('\n'), /connections\.odoo\.secret: environment variable MISSING_KEY is not set/);
+  t.match(problems.join('\n'), /\(root\): Unrecognized key: "extra"/);
+  t.match(problems.join('\n'), /routes\[0\]\.name: use lower-case/);
+  t.match(problems.join('\n'), /routes\[0\]\.webhook\.token: use at least 16/);
+});
+
+t.test('connector settings and route ends are checked after the outline', async (t) => {
+  const broken = {
+    connections: {
+      odoo: { type: 'odoo', url: 'http://erp.example.com', db: '', login: 'bridge', secret: 's' },
+      ysell: { type: 'ysell', baseUrl: 'https://719.eu6.ysell.pro', paths: { create: 'no-slash' } },
+      mystery: { type: 'carrier-pigeon' },
+    },
+    routes: [
+      { name: 'one', from: 'odoo', to: 'nowhere' },
+      { name: 'backwards', from: 'ysell', to: 'odoo' },
+    ],
+  };
+  const text = problemsOf(() => parseConfig(broken, builtinConnectors(), {})).join('\n');
+  t.match(text, /connections\.odoo\.url: must use https:\/\//);
+  t.match(text, /connections\.odoo\.db: /);
+  t.match(text, /connections\.ysell\.paths\.create: expected a path/);
+  t.match(text, /connections\.mystery\.type: unknown connector "carrier-pigeon"/);
+  t.match(text, /routes\[0\]\.to: no connection named "nowhere"/);
+  t.match(text, /routes\[1\]\.from: connection "ysell" cannot be a source/);
+  t.match(text, /routes\[1\]\.to: connection "odoo" cannot be a destination/);
+});
+
+t.test('files: unreadable and not JSON are config errors, not crashes', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ob-config-'));
+  t.match(problemsOf(() => loadConfigFile(join(dir, 'none.json'), builtinConnectors())), [/cannot read .*ENOENT/]);
+  writeFileSync(join(dir, 'bad.json'), '{ "routes": [ }');
+  t.match(problemsOf(() => loadConfigFile(join(dir, 'bad.json'), builtinConnectors())), [/is not valid JSON/]);
+});
