@@ -5,7 +5,6 @@ import { ConfigError, loadConfigFile } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { migrate, openDatabase } from '../store/db.js';
 import { listJobs, retryDeadJob, type JobState } from '../store/jobs.js';
-import { runDemo } from './demo.js';
 import { createLogger } from './logger.js';
 
 const usage = `order-bridge: moves orders between shops, ERPs and fulfilment services, exactly once.
@@ -51,7 +50,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined && !values.help ? 2 : 0;
   }
-  if (command === 'demo') return runDemo({ keep: values.keep });
+  if (command === 'demo') {
+    // Loaded only here: the demo brings the test stand-ins, which the service itself never needs.
+    const { runDemo } = await import('./demo.js');
+    return runDemo({ keep: values.keep });
+  }
 
   const registry = builtinConnectors();
   const path = configPath(values.config);

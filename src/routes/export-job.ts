@@ -4,7 +4,7 @@ import type { FetchedOrder } from '../core/connector.js';
 import type { JobKind } from '../engine/engine.js';
 import { getBinding, markBindingExported, setBindingStage } from '../store/bindings.js';
 import type { Database } from '../store/db.js';
-import type { Job } from '../store/jobs.js';
+import { setJobRevision, type Job } from '../store/jobs.js';
 import { exportPayloadSchema } from './enqueue.js';
 import type { RouteRuntime } from './runtime.js';
 
@@ -49,6 +49,7 @@ export function exportJobKind(deps: ExportJobDeps): JobKind {
       } else {
         fetched = (await route.source.fetchOrders([sourceId], signal)).get(sourceId);
       }
+      if (fetched !== undefined && fetched.revision !== job.revision) await setJobRevision(db, job.id, fetched.revision);
       if (fetched === undefined) {
         throw permanent('SOURCE_ORDER_MISSING', `order ${sourceId} no longer exists in ${route.from}`, {
           context: { system: route.from, sourceId },

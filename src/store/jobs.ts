@@ -230,6 +230,11 @@ export async function retryDeadJob(db: Database, id: number, now: number): Promi
   return updated > 0;
 }
 
+/** Records which version of the source record a job worked on, so an unchanged record does not revive it. */
+export async function setJobRevision(db: Database, id: number, revision: string | null): Promise<void> {
+  await db('jobs').where({ id }).update({ revision });
+}
+
 /** When the next pending job is due, so an idle worker sleeps exactly until then. */
 export async function nextDueAt(db: Database): Promise<number | null> {
   const row = await db('jobs').where({ state: 'pending' }).min<{ due: number | null }>('run_after as due').first();

@@ -40,7 +40,7 @@ export class XmlRpcFault extends Error {
  * One line that says what went wrong. Odoo's fault 1 carries a whole Python traceback, whose first
  * line ("Traceback (most recent call last):") says nothing and whose last line is the actual error.
  */
-function faultSummary(faultString: string): string {
+export function faultSummary(faultString: string): string {
   const trimmed = faultString.trim();
   if (trimmed.startsWith('Traceback')) {
     const lastBreak = trimmed.lastIndexOf('\n');

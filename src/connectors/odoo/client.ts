@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { permanent, retryable, type IntegrationError } from '../../core/errors.js';
 import type { ExchangeSink } from '../../core/exchange.js';
 import { REDACTED } from '../../core/redact.js';
-import { XmlRpcClient, XmlRpcFault } from '../../xmlrpc/client.js';
+import { faultSummary, XmlRpcClient, XmlRpcFault } from '../../xmlrpc/client.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { versionInfo } from './schemas.js';
 
@@ -21,12 +21,6 @@ const readMethods = new Set(['search', 'search_read', 'search_count', 'read', 'f
 
 /** Fault 1 texts that mean "another transaction touched the same rows": the same call will work later. */
 const concurrencyFault = /could not serialize access|concurrent update|SerializationFailure|deadlock detected|LockNotAvailable|TransactionRollbackError/;
-
-/** The one line of a Python traceback a person needs: the exception at its end. */
-export function faultSummary(faultString: string): string {
-  const lines = faultString.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  return lines[lines.length - 1] ?? faultString;
-}
 
 /**
  * Odoo 17 over XML-RPC (/xmlrpc/2). Kept behind this small surface (authenticate, executeKw) so that a
@@ -113,7 +107,8 @@ export class OdooClient {
 
   private faultError(fault: XmlRpcFault, operation: string): IntegrationError {
     const code = typeof fault.faultCode === 'number' ? fault.faultCode : legacyFaultCode(fault.faultCode);
-    const summary = faultSummary(fault.faultString);
+    // Fault 1 is a traceback whose last line is the error; the others are messages meant for people.
+    const summary = code === 1 ? faultSummary(fault.faultString) : fault.faultString.trim().replace(/\s*\n\s*/g, ' ');
     const context = { system: 'odoo', operation, faultCode: code };
     const detail = fault.faultString;
     switch (code) {

@@ -1,0 +1,102 @@
+import { ROUTE, startStack } from '../../test/fakes/stack.js';
+import { createSaleOrder, confirm, seedCatalog } from '../../test/fakes/odoo/seed.js';
+import { listBindings } from '../store/bindings.js';
+import { countExchanges } from '../store/exchanges.js';
+import { listJobs } from '../store/jobs.js';
+import { exportPayloadSchema } from '../routes/enqueue.js';
+import { createLogger } from './logger.js';
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+/**
+ * The Odoo 17 → Ysell route end to end on this machine: local stand-ins for Odoo and Ysell (the fakes
+ * the tests use), the real service on a fresh SQLite file, orders confirmed in the Odoo stand-in, and
+ * both triggers at work — the webhook for most orders, the poll for the ones whose webhook was lost.
+ */
+export async function runDemo(options: { keep: boolean }): Promise<number> {
+  const stack = await startStack({ logger: createLogger('fatal'), schedule: options.keep });
+  const { odoo, ysell, app } = stack;
+  try {
+    const catalog = seedCatalog(odoo);
+    const order = (partnerId: number, lines: { productId: number; qty: number; price: number; serials?: string[] }[], note?: string) =>
+      createSaleOrder(odoo, { partnerId, lines, ...(note ? { note } : {}) });
+
+    console.log(`order-bridge demo: service on ${stack.baseUrl}, Odoo stand-in on ${odoo.url}, Ysell stand-in on ${ysell.url}\n`);
+
+    const byWebhook = [
+      order(catalog.partners.brussels, [{ productId: catalog.products.lamp, qty: 2, price: 45 }], 'Leave at the reception, please.'),
+      order(catalog.partners.berlin, [{ productId: catalog.products.chair, qty: 1, price: 120 }, { productId: catalog.products.desk, qty: 1, price: 310 }]),
+      order(catalog.partners.lyon, [{ productId: catalog.products.serialized, qty: 2, price: 899, serials: ['SNX-0001', 'SNX-0002'] }]),
+    ];
+    for (const id of byWebhook) confirm(odoo, id);
+    await odoo.webhooksSettled();
+
+    // Odoo's webhook is send-and-forget: switch it off, as if these calls were lost, and let the poll find them.
+    odoo.setWebhook(null);
+    const byPoll = [
+      order(catalog.partners.berlin, [{ productId: catalog.products.lamp, qty: 5, price: 42 }]),
+      order(catalog.partners.brussels, [{ productId: catalog.products.desk, qty: 1, price: 310 }]),
+    ];
+    for (const id of byPoll) confirm(odoo, id);
+    odoo.setWebhook(stack.hookUrl);
+
+    // A product nobody linked to Ysell: the job dies at once with a message a person can act on.
+    const broken = order(catalog.partners.lyon, [{ productId: catalog.products.unlinked, qty: 1, price: 15 }]);
+    confirm(odoo, broken);
+    await odoo.webhooksSettled();
+
+    // The same webhook again (Odoo users re-run actions): still one order in Ysell.
+    await fetch(stack.hookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ _action: 'Send to order-bridge(#12)', _id: byWebhook[0], _model: 'sale.order', state: 'sale' }),
+    });
+
+    await app.engine.whenIdle();
+    const poll = await app.pollNow(ROUTE);
+    await app.engine.whenIdle();
+
+    const rows = [['order', 'ysell id', 'path', 'exchanges', 'state', 'note']];
+    const bindings = (await listBindings(app.db, { route: ROUTE })).sort((a, b) => (a.sourceNumber ?? '').localeCompare(b.sourceNumber ?? ''));
+    for (const binding of bindings) {
+      const [job] = await listJobs(app.db, { route: ROUTE, sourceId: binding.sourceId, kind: 'export' });
+      const payload = exportPayloadSchema.safeParse(job?.payload);
+      rows.push([
+        binding.sourceNumber ?? binding.sourceId,
+        binding.destinationId ?? '-',
+        payload.success ? payload.data.via : '-',
+        String(await countExchanges(app.db, { route: ROUTE, sourceId: binding.sourceId })),
+        binding.stage,
+        binding.lastError ?? '',
+      ]);
+    }
+    console.log(table(rows));
+
+    const exported = bindings.filter((b) => b.stage === 'exported');
+    const inYsell = ysell.orders();
+    const numbers = new Set(inYsell.map((o) => o.order_num));
+    const duplicates = inYsell.length - numbers.size;
+    const expected = byWebhook.length + byPoll.length;
+    console.log(
+      `\npoll: ${poll.seen} confirmed order(s) seen, ${poll.queued} queued, ${poll.alreadyExported} already exported` +
+        `\nYsell stand-in: ${inYsell.length} order(s), ${duplicates} duplicate(s); ${exported.length} of ${expected} exportable orders exported; ` +
+        `Ysell ids written back to Odoo: ${exported.filter((b) => odoo.record('sale.order', Number(b.sourceId))?.['ysell_order_id'] === b.destinationId).length}`,
+    );
+    const ok = duplicates === 0 && exported.length === expected && inYsell.length === expected;
+    if (!ok) console.log('demo: something is off, see the table above');
+
+    if (options.keep) {
+      console.log(`\nserving on ${stack.baseUrl} (webhook ${stack.baseUrl}/hooks/odoo/${ROUTE}?token=…); Ctrl-C to stop`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+    }
+    return ok ? 0 : 1;
+  } finally {
+    await stack.close();
+  }
+}

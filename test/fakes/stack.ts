@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createApp, type App } from '../../src/app.js';
+import { createLogger } from '../../src/cli/logger.js';
+import { builtinConnectors } from '../../src/connectors/index.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { ResolvedConfig } from '../../src/config/schema.js';
+import type { Clock } from '../../src/core/clock.js';
+import { startOdooFake, type OdooFake } from './odoo/server.js';
+import { startYsellFake, type YsellFake } from './ysell/server.js';
+
+export const ROUTE = 'odoo-to-ysell';
+export const HOOK_TOKEN = 'demo-hook-token-7f3a9c21e4b8';
+
+export interface StackOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** A database other than a fresh SQLite file in a temporary folder. */
+  database?: ResolvedConfig['database'];
+  /** Extra settings merged into the route (e.g. maxAttempts, poll). */
+  route?: Record<string, unknown>;
+  worker?: Record<string, unknown>;
+  odooFields?: Record<string, unknown>;
+  /** Listen for webhooks and run the job engine in the background (default true). */
+  start?: boolean;
+  schedule?: boolean;
+  ysellOptions?: Parameters<typeof startYsellFake>[0];
+}
+
+/** The Odoo and Ysell stand-ins and an order-bridge wired to them: what the demo, the tests and the benches run. */
+export interface Stack {
+  odoo: OdooFake;
+  ysell: YsellFake;
+  app: App;
+  config: ResolvedConfig;
+  /** Where order-bridge listens (empty when not started). */
+  baseUrl: string;
+  hookUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'order-bridge-'));
+  const odoo = await startOdooFake();
+  const ysell = await startYsellFake(options.ysellOptions);
+  odoo.setParam('ysell.api_key', ysell.apiKey);
+
+  const raw = {
+    database: options.database ?? { client: 'sqlite', filename: join(dir, 'order-bridge.sqlite') },
+    http: { host: '127.0.0.1', port: 0 },
+    log: { level: 'silent' },
+    worker: { concurrency: 4, lease: '10s', idlePoll: '50ms', backoffBase: '20ms', backoffMax: '500ms', ...options.worker },
+    connections: {
+      odoo: { type: 'odoo', url: odoo.url, db: odoo.db, login: odoo.admin.login, secret: odoo.admin.apiKey, timeout: '5s', fields: { lineSerials: odoo.serialField, ...options.odooFields } },
+      ysell: { type: 'ysell', baseUrl: ysell.url, timeout: '5s' },
+    },
+    routes: [
+      {
+        name: ROUTE,
+        from: 'odoo',
+        to: 'ysell',
+        webhook: { token: HOOK_TOKEN },
+        poll: { every: '1h', since: '2000-01-01T00:00:00Z' },
+        ...options.route,
+      },
+    ],
+  };
+  const config = parseConfig(raw, builtinConnectors(), {});
+  const logger = options.logger ?? createLogger('silent');
+  const app = await createApp({
+    config,
+    registry: builtinConnectors(),
+    logger,
+    schedule: options.schedule ?? false,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  let baseUrl = '';
+  if (options.start ?? true) {
+    baseUrl = await app.start();
+    odoo.setWebhook(`${baseUrl}/hooks/odoo/${ROUTE}?token=${HOOK_TOKEN}`);
+  }
+  return {
+    odoo,
+    ysell,
+    app,
+    config,
+    baseUrl,
+    hookUrl: `${baseUrl}/hooks/odoo/${ROUTE}?token=${HOOK_TOKEN}`,
+    async close() {
+      await app.stop(2000);
+      await odoo.close();
+      await ysell.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
