@@ -37,6 +37,8 @@ export const listPath = '/api/v1/order';
 export type YsellFault =
   | { kind: 'status'; status: 500 | 502 | 503 | 429; retryAfter?: number }
   | { kind: 'delay'; ms: number }
+  /** The work is done at once and only the answer is late: a caller that dies meanwhile never learns of it. */
+  | { kind: 'late-answer'; ms: number }
   | { kind: 'reset' }
   | { kind: 'garbage' }
   | { kind: 'reset-after-create' };
@@ -543,6 +545,15 @@ export async function startYsellFake(options: YsellFakeOptions = {}): Promise<Ys
         const timer = setTimeout(() => {
           timers.delete(timer);
           send(res, record, answerRequest(req, path, url.searchParams, rawBody), method);
+        }, fault.ms);
+        timers.add(timer);
+        return;
+      }
+      case 'late-answer': {
+        const answer = answerRequest(req, path, url.searchParams, rawBody);
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          send(res, record, answer, method);
         }, fault.ms);
         timers.add(timer);
         return;

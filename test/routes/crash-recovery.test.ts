@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import t from 'tap';
+import { openDatabase } from '../../src/store/db.js';
+import { listJobs } from '../../src/store/jobs.js';
+import { getBinding } from '../../src/store/bindings.js';
+import { confirm, createSaleOrder, seedCatalog } from '../fakes/odoo/seed.js';
+import { startOdooFake } from '../fakes/odoo/server.js';
+import { createPath, startYsellFake } from '../fakes/ysell/server.js';
+
+const bin = new URL('../../bin/order-bridge.js', import.meta.url).pathname;
+
+/** A real `order-bridge serve` process; `logged(pattern)` resolves when a log line matches. */
+function serve(config: string): { child: ChildProcess; logged(pattern: RegExp): Promise<string>; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [bin, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    for (const waiter of waiters.filter((w) => w.pattern.test(line))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(line);
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, logged: (pattern) => new Promise((resolve) => waiters.push({ pattern, resolve })) };
+}
+
+t.test('killed between the Ysell create and our commit, a restarted service binds the order it created: one order', async (t) => {
+  const odoo = await startOdooFake();
+  const ysell = await startYsellFake();
+  t.teardown(async () => {
+    await odoo.close();
+    await ysell.close();
+  });
+  odoo.setParam('ysell.api_key', ysell.apiKey);
+  const catalog = seedCatalog(odoo);
+  const id = createSaleOrder(odoo, { partnerId: catalog.partners.brussels, lines: [{ productId: catalog.products.lamp, qty: 1, price: 45 }] });
+  confirm(odoo, id);
+
+  const dir = mkdtempSync(join(tmpdir(), 'ob-crash-'));
+  const database = join(dir, 'store.sqlite');
+  const config = join(dir, 'config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      database: { client: 'sqlite', filename: database },
+      http: { host: '127.0.0.1', port: 0 },
+      worker: { lease: '1s', idlePoll: '100ms' },
+      connections: {
+        odoo: { type: 'odoo', url: odoo.url, db: odoo.db, login: odoo.admin.login, secret: odoo.admin.apiKey },
+        ysell: { type: 'ysell', baseUrl: ysell.url },
+      },
+      routes: [{ name: 'r', from: 'odoo', to: 'ysell', poll: { every: '1h', since: '2000-01-01T00:00:00Z' } }],
+    }),
+  );
+
+  let createArrived!: () => void;
+  const arrived = new Promise<void>((resolve) => (createArrived = resolve));
+  ysell.inject(
+    { kind: 'late-answer', ms: 60_000 },
+    {
+      match: (req) => {
+        if (req.path !== createPath) return false;
+        createArrived();
+        return true;
+      },
+    },
+  );
+
+  const first = serve(config);
+  await arrived;
+  first.child.kill('SIGKILL');
+  await first.exited;
+  t.equal(ysell.orders().length, 1, 'Ysell created the order; we never heard back');
+
+  const second = serve(config);
+  await second.logged(/"msg":"order was already at the destination"/);
+  second.child.kill('SIGTERM');
+  t.equal(await second.exited, 0, 'SIGTERM shuts down cleanly');
+
+  t.equal(ysell.orders().length, 1, 'still one order in Ysell');
+  t.equal(ysell.requests.filter((r) => r.path === createPath).length, 1, 'no second create was sent');
+  const db = await openDatabase({ client: 'sqlite', filename: database });
+  t.teardown(() => db.destroy());
+  const [job] = await listJobs(db, { route: 'r' });
+  t.equal(job?.state, 'done');
+  t.equal(job?.attempts, 2, 'the crashed attempt and the one that finished it');
+  t.equal((await getBinding(db, 'r', String(id)))?.destinationId, String(ysell.orders()[0]!.id));
+  t.equal(odoo.record('sale.order', id)?.['ysell_order_id'], String(ysell.orders()[0]!.id));
+});
