@@ -38,39 +38,29 @@ t.test('a valid config gets its defaults and its ${ENV} secrets', async (t) => {
   t.equal(ysell.paths.create, '/api/orders/create');
 });
 
-t.test('every problem is listed by its path', async (t) => {
-  const broken = {
-    connections: {
-      odoo: { type: 'odoo', url: 'http://erp.example.com', db: '', login: 'bridge', secret: '${MISSING_KEY}' },
-      ysell: { type: 'ysell', baseUrl: 'https://719.eu6.ysell.pro', paths: { create: 'no-slash' } },
-      mystery: { type: 'carrier-pigeon' },
-    },
-    routes: [
-      { name: 'Bad Name', from: 'odoo', to: 'nowhere', webhook: { token: 'short' } },
-      { name: 'backwards', from: 'ysell', to: 'odoo' },
-    ],
-    extra: true,
-  };
-  const problems = problemsOf(() => parseConfig(broken, builtinConnectors(), {}));
-  t.match(problems.join('\n'), /connections\.odoo\.secret: environment variable MISSING_KEY is not set/);
-  t.match(problems.join('\n'), /\(root\): Unrecognized key: "extra"/);
-  t.match(problems.join('\n'), /routes\[0\]\.name: use lower-case/);
-  t.match(problems.join('\n'), /routes\[0\]\.webhook\.token: use at least 16/);
+const broken = {
+  connections: {
+    odoo: { type: 'odoo', url: 'http://erp.example.com', db: '', login: 'bridge', secret: '${MISSING_KEY}' },
+    ysell: { type: 'ysell', baseUrl: 'https://719.eu6.ysell.pro', paths: { create: 'no-slash' } },
+    mystery: { type: 'carrier-pigeon' },
+  },
+  routes: [
+    { name: 'Bad Name', from: 'odoo', to: 'nowhere', webhook: { token: 'short' } },
+    { name: 'backwards', from: 'ysell', to: 'odoo' },
+  ],
+};
+
+t.test('every problem in the outline is listed by its path', async (t) => {
+  const text = problemsOf(() => parseConfig({ ...broken, extra: true }, builtinConnectors(), {})).join('\n');
+  t.match(text, /connections\.odoo\.secret: environment variable MISSING_KEY is not set/);
+  t.match(text, /\(root\): Unrecognized key: "extra"/);
+  t.match(text, /routes\[0\]\.name: use lower-case/);
+  t.match(text, /routes\[0\]\.webhook\.token: use at least 16/);
 });
 
-t.test('connector settings and route ends are checked after the outline', async (t) => {
-  const broken = {
-    connections: {
-      odoo: { type: 'odoo', url: 'http://erp.example.com', db: '', login: 'bridge', secret: 's' },
-      ysell: { type: 'ysell', baseUrl: 'https://719.eu6.ysell.pro', paths: { create: 'no-slash' } },
-      mystery: { type: 'carrier-pigeon' },
-    },
-    routes: [
-      { name: 'one', from: 'odoo', to: 'nowhere' },
-      { name: 'backwards', from: 'ysell', to: 'odoo' },
-    ],
-  };
-  const text = problemsOf(() => parseConfig(broken, builtinConnectors(), {})).join('\n');
+t.test('connector settings and route ends are checked once the outline is valid', async (t) => {
+  const outlineOk = { ...broken, routes: [{ name: 'one', from: 'odoo', to: 'nowhere' }, broken.routes[1]] };
+  const text = problemsOf(() => parseConfig(outlineOk, builtinConnectors(), { MISSING_KEY: 'set-now' })).join('\n');
   t.match(text, /connections\.odoo\.url: must use https:\/\//);
   t.match(text, /connections\.odoo\.db: /);
   t.match(text, /connections\.ysell\.paths\.create: expected a path/);

@@ -58,6 +58,7 @@ t.test('a confirmed order goes to Ysell through the webhook, with everything a d
   t.equal(binding?.stage, 'exported');
   t.equal(binding?.destinationId, String(sent!.id));
   t.equal(odoo.record('sale.order', id)?.['ysell_order_id'], String(sent!.id), 'the Ysell id is written back to Odoo');
+  t.equal(odoo.record('sale.order', id)?.['ysell_sync_state'], 'exported', 'and the sync state a person sees on the order');
   t.same(
     ysell.requests.map((r) => `${r.method} ${r.path}`),
     ['GET /api/v1/order', 'POST /api/orders/create'],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../../config/duration.js';
 import { checkExternalUrl } from '../../core/url.js';
+import { odooDefaults } from './fields.js';
 
 const fieldName = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected an Odoo field name');
 
@@ -17,9 +18,12 @@ export const odooConfigSchema = z.strictObject({
   fields: z
     .strictObject({
       /** product.product field holding the destination's product id. */
-      destinationProductId: fieldName.default('ysell_product_id'),
+      destinationProductId: fieldName.default(odooDefaults.destinationProductIdField),
       /** sale.order field the destination's order id is written back to; null: do not write back. */
-      destinationOrderId: fieldName.nullable().default('ysell_order_id'),
+      destinationOrderId: fieldName.nullable().default(odooDefaults.destinationOrderIdField),
+      /** sale.order fields showing the sync state and the last error to the person; null: do not write. */
+      syncState: fieldName.nullable().default(odooDefaults.syncStateField),
+      syncMessage: fieldName.nullable().default(odooDefaults.syncMessageField),
       /** sale.order.line field with serial numbers typed by hand (comma, semicolon or newline separated). */
       lineSerials: fieldName.nullable().default(null),
     })

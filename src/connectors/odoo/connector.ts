@@ -3,6 +3,7 @@ import type { ChangedPage, Connector, ConnectorDefinition, FetchedOrder, OrderSo
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { malformed, OdooClient } from './client.js';
 import { odooConfigSchema, type OdooConfig } from './config.js';
+import type { SyncState } from './fields.js';
 import { toFetchedOrder, type OrderDetails } from './mapper.js';
 import {
   countryRecord,
@@ -177,9 +178,12 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
     webhook,
 
     async markExported(sourceId, destination, signal) {
-      const field = config.fields.destinationOrderId;
-      if (field === null) return;
-      await call('sale.order', 'write', [[Number(sourceId)], { [field]: destination.id }], {}, signal);
+      const { destinationOrderId, syncState, syncMessage } = config.fields;
+      const values: Record<string, XmlRpcValue> = {};
+      if (destinationOrderId !== null) values[destinationOrderId] = destination.id;
+      if (syncState !== null) values[syncState] = 'exported' satisfies SyncState;
+      if (syncMessage !== null) values[syncMessage] = false;
+      if (Object.keys(values).length > 0) await call('sale.order', 'write', [[Number(sourceId)], values], {}, signal);
     },
   };
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../../config/duration.js';
 import { checkExternalUrl } from '../../core/url.js';
+import { odooDefaults } from '../odoo/fields.js';
 
 const path = z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, 'expected a path starting with "/"');
 
@@ -16,7 +17,7 @@ export const ysellConfigSchema = z.strictObject({
    */
   apiKey: z
     .union([
-      z.strictObject({ fromConnection: z.string().min(1), parameter: z.string().min(1).default('ysell.api_key') }),
+      z.strictObject({ fromConnection: z.string().min(1), parameter: z.string().min(1).default(odooDefaults.ysellApiKeyParameter) }),
       z.strictObject({ value: z.string().min(8) }),
     ])
     .prefault({ fromConnection: 'odoo' }),

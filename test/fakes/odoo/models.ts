@@ -541,15 +541,14 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
           compute: (env, rec) => env.children('stock.picking', 'sale_id', rec.id).length,
         }),
         ysell_order_id: char('Ysell Order ID'),
+        // The selection of odoo-addon-stub's order_bridge module, which declares the service's values.
         ysell_sync_state: sel(
           [
-            ['none', 'Not sent'],
-            ['queued', 'Queued'],
             ['exported', 'Exported'],
             ['error', 'Error'],
+            ['delivered', 'Delivered'],
           ],
           'Ysell Sync State',
-          { default: 'none' },
         ),
         ysell_sync_message: text('Ysell Sync Message'),
       },

@@ -457,7 +457,7 @@ t.test('a webhook receiver that writes the same order waits for the 1 s timeout;
       timings[label] = Date.now() - started;
     };
     await write('other', 'res.partner', 3, { phone: '+1 555' });
-    await write('same', 'sale.order', 1, { ysell_sync_state: 'queued' });
+    await write('same', 'sale.order', 1, { ysell_sync_state: 'exported' });
   });
   const env = await setup(tt, { webhook: { url: hook.url } });
   fake = env.fake;
@@ -469,7 +469,7 @@ t.test('a webhook receiver that writes the same order waits for the 1 s timeout;
   tt.ok(timings.other! < 500, `unrelated write went through (${timings.other} ms)`);
   tt.ok(timings.same! >= 900, `write to the order waited for the commit (${timings.same} ms)`);
   tt.match(fake.webhookLog[0], { error: /^ReadTimeout/ });
-  tt.match(fake.record('sale.order', 1), { state: 'sale', ysell_sync_state: 'queued' });
+  tt.match(fake.record('sale.order', 1), { state: 'sale', ysell_sync_state: 'exported' });
   tt.equal(fake.record('res.partner', 3)?.phone, '+1 555');
 });
 
@@ -563,7 +563,7 @@ t.test('fields_get describes types, labels, requiredness and relations', async (
   const fields = (await exec('sale.order', 'fields_get', [], { attributes: ['type', 'string', 'required', 'relation', 'selection'] })) as Record<string, Struct>;
   tt.same(fields.partner_id, { type: 'many2one', string: 'Customer', required: true, relation: 'res.partner' });
   tt.same(fields.state!.selection, [['draft', 'Quotation'], ['sent', 'Quotation Sent'], ['sale', 'Sales Order'], ['cancel', 'Cancelled']]);
-  tt.same(fields.ysell_sync_state!.selection, [['none', 'Not sent'], ['queued', 'Queued'], ['exported', 'Exported'], ['error', 'Error']]);
+  tt.same(fields.ysell_sync_state!.selection, [['exported', 'Exported'], ['error', 'Error'], ['delivered', 'Delivered']]);
   tt.equal(fields.note!.type, 'html');
   tt.equal(fields.order_line!.relation, 'sale.order.line');
 });
