@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fastifySchedule from '@fastify/schedule';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { AsyncTask, SimpleIntervalJob } from 'toad-scheduler';
+import { AsyncTask, CronJob, SimpleIntervalJob } from 'toad-scheduler';
 import type { ResolvedConfig } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Connector } from './core/connector.js';
@@ -11,8 +11,11 @@ import type { ConnectorRegistry } from './core/registry.js';
 import { JobEngine, type JobKind } from './engine/engine.js';
 import { ExchangeRecorder } from './exchange/recorder.js';
 import { buildHttpServer } from './http/server.js';
+import { deliveredJobKind } from './routes/delivered-job.js';
 import { exportJobKind } from './routes/export-job.js';
+import { notifyJobKind, queueFailureNotice } from './routes/notify.js';
 import { pollRoute, type PollSummary } from './routes/poll.js';
+import { checkStatuses, type StatusCheckSummary } from './routes/status-check.js';
 import type { RouteRuntime } from './routes/runtime.js';
 import { migrate, openDatabase, type Database } from './store/db.js';
 
@@ -36,6 +39,7 @@ export interface App {
   /** Listens for webhooks and starts the job engine; resolves with the listening address. */
   start(): Promise<string>;
   pollNow(route: string): Promise<PollSummary>;
+  checkStatusNow(route: string): Promise<StatusCheckSummary>;
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -93,7 +97,22 @@ export async function createApp(options: AppOptions): Promise<App> {
     sourceTypes.set(route.name, config.connections[route.from]?.type ?? route.from);
   }
 
-  const kinds = new Map<string, JobKind>([['export', exportJobKind({ db, clock, routes })]]);
+  /** A dead export or delivery also tells the people at the source, once per failure. */
+  const withFailureNotice = (kind: JobKind): JobKind => ({
+    ...kind,
+    async onDead(job, error) {
+      await kind.onDead?.(job, error);
+      const route = routes.get(job.route);
+      if (route === undefined) return;
+      await queueFailureNotice(db, clock, route, job);
+      engine.wake();
+    },
+  });
+  const kinds = new Map<string, JobKind>([
+    ['export', withFailureNotice(exportJobKind({ db, clock, routes }))],
+    ['delivered', withFailureNotice(deliveredJobKind({ db, clock, routes }))],
+    ['notify', notifyJobKind({ routes })],
+  ]);
   const engine = new JobEngine({
     db,
     owner: `${process.pid}-${randomUUID().slice(0, 8)}`,
@@ -117,33 +136,77 @@ export async function createApp(options: AppOptions): Promise<App> {
     bodyLimitBytes: config.http.bodyLimitBytes,
     scrub: (text) => scrubber.scrub(text),
     onQueued: () => engine.wake(),
+    adminToken: config.admin?.token,
   });
 
   const shutdown = new AbortController();
-  async function pollNow(name: string): Promise<PollSummary> {
+  const runningTasks = new Map<string, Promise<unknown>>();
+  /** The same task for the same route never runs twice at once in this process: a second caller shares the run. */
+  function once<T>(task: string, run: () => Promise<T>): Promise<T> {
+    const running = runningTasks.get(task);
+    if (running !== undefined) return running as Promise<T>;
+    const started = run().finally(() => runningTasks.delete(task));
+    runningTasks.set(task, started);
+    return started;
+  }
+  function routeNamed(name: string): RouteRuntime {
     const route = routes.get(name);
     if (route === undefined) throw new Error(`no enabled route named "${name}"`);
-    const summary = await pollRoute({ db, clock, logger }, route, shutdown.signal);
-    await recorder.flush();
-    if (summary.queued > 0) engine.wake();
-    return summary;
+    return route;
+  }
+
+  function pollNow(name: string): Promise<PollSummary> {
+    const route = routeNamed(name);
+    return once(`poll:${name}`, async () => {
+      const summary = await pollRoute({ db, clock, logger }, route, shutdown.signal);
+      await recorder.flush();
+      if (summary.queued > 0) engine.wake();
+      return summary;
+    });
+  }
+
+  function checkStatusNow(name: string): Promise<StatusCheckSummary> {
+    const route = routeNamed(name);
+    return once(`status:${name}`, async () => {
+      const summary = await checkStatuses({ db, clock, logger }, route, shutdown.signal);
+      await recorder.flush();
+      if (summary.delivered > 0) engine.wake();
+      return summary;
+    });
   }
 
   if (options.schedule === true) {
     await http.register(fastifySchedule);
     for (const route of routes.values()) {
-      if (route.config.poll === false) continue;
-      const task = new AsyncTask(
-        `poll:${route.name}`,
-        async () => {
-          await pollNow(route.name);
-        },
-        (err) => logger.error({ err, route: route.name }, 'poll failed; the next one will try again'),
-      );
-      // preventOverrun: a slow poll is never run twice at once.
-      http.scheduler.addSimpleIntervalJob(
-        new SimpleIntervalJob({ milliseconds: route.config.poll.every, runImmediately: true }, task, { id: `poll:${route.name}`, preventOverrun: true }),
-      );
+      if (route.config.poll !== false) {
+        const task = new AsyncTask(
+          `poll:${route.name}`,
+          async () => {
+            await pollNow(route.name);
+          },
+          (err) => logger.error({ err, route: route.name }, 'poll failed; the next one will try again'),
+        );
+        // preventOverrun: a slow poll is never run twice at once.
+        http.scheduler.addSimpleIntervalJob(
+          new SimpleIntervalJob({ milliseconds: route.config.poll.every, runImmediately: true }, task, { id: `poll:${route.name}`, preventOverrun: true }),
+        );
+      }
+      const statusCheck = route.config.statusCheck;
+      if (statusCheck !== false && route.destination.readStatus !== undefined) {
+        const task = new AsyncTask(
+          `status:${route.name}`,
+          async () => {
+            await checkStatusNow(route.name);
+          },
+          (err) => logger.error({ err, route: route.name }, 'status check failed; the next one will try again'),
+        );
+        const id = `status:${route.name}`;
+        if (statusCheck.cron !== undefined) {
+          http.scheduler.addCronJob(new CronJob({ cronExpression: statusCheck.cron }, task, { id, preventOverrun: true }));
+        } else {
+          http.scheduler.addSimpleIntervalJob(new SimpleIntervalJob({ milliseconds: statusCheck.every }, task, { id, preventOverrun: true }));
+        }
+      }
     }
   }
 
@@ -163,6 +226,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       return address;
     },
     pollNow,
+    checkStatusNow,
     async stop(graceMs = 10_000) {
       shutdown.abort(new Error('service is shutting down'));
       await http.close();

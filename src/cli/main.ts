@@ -4,6 +4,7 @@ import { builtinConnectors } from '../connectors/index.js';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { migrate, openDatabase } from '../store/db.js';
+import { getBinding } from '../store/bindings.js';
 import { listJobs, retryDeadJob, type JobState } from '../store/jobs.js';
 import { createLogger } from './logger.js';
 
@@ -14,6 +15,8 @@ Usage:
   order-bridge migrate      [--config PATH]   apply database migrations and exit
   order-bridge check-config [--config PATH]   validate the configuration and exit
   order-bridge poll ROUTE   [--config PATH]   poll a route's source once and export what it finds
+  order-bridge status-check ROUTE [--config PATH]
+                                              ask the destination for delivery statuses once, now
   order-bridge jobs         [--config PATH] [--state pending|running|done|dead] [--route ROUTE]
   order-bridge retry JOB_ID [--config PATH]   put a dead job back in the queue
   order-bridge demo         [--keep]          run the Odoo → Ysell demo against local stand-ins
@@ -94,6 +97,21 @@ async function main(argv: string[]): Promise<number> {
         await app.engine.drain();
         const dead = await listJobs(app.db, { route: argument, state: 'dead' });
         console.log(JSON.stringify({ ...summary, deadJobs: dead.length }, null, 2));
+        return 0;
+      });
+    }
+    case 'status-check': {
+      if (argument === undefined) throw new ConfigError(['status-check: name the route to check']);
+      return withApp(config, async (app) => {
+        const summary = await app.checkStatusNow(argument);
+        await app.engine.drain();
+        console.log(`${argument}: ${summary.checked} order(s) checked, ${summary.changed.length} changed, ${summary.delivered} delivered, ${summary.failed.length} could not be read`);
+        for (const change of summary.changed) {
+          const binding = await getBinding(app.db, argument, change.sourceId);
+          const outcome = change.delivered ? (binding?.feedbackRef ? ` → ${binding.feedbackRef}` : ` → not recorded yet: ${binding?.lastError ?? 'see order-bridge jobs --state dead'}`) : '';
+          console.log(`  ${change.number ?? change.sourceId} (${change.destinationId}): ${change.from ?? '?'} → ${change.to}${outcome}`);
+        }
+        for (const failure of summary.failed) console.log(`  ${failure.number ?? failure.sourceId}: ${failure.error}`);
         return 0;
       });
     }

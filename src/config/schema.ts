@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 
@@ -37,6 +38,38 @@ export const routeSchema = z.strictObject({
       }),
     ])
     .prefault({}),
+  /** Asks the destination for the status of every exported order not yet delivered. */
+  statusCheck: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        every: durationSchema.default(3_600_000),
+        /** A cron expression instead of an interval, e.g. "5 * * * *". */
+        cron: z
+          .string()
+          .refine((expression) => {
+            try {
+              new Cron(expression, { paused: true }).stop();
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'not a valid cron expression (e.g. "5 * * * *")')
+          .optional(),
+        /** Status names that mean "delivered" (Ysell answers a status object with status_name). */
+        deliveredStatuses: z.array(z.string().min(1)).min(1).default(['Done']),
+        /** Status reads in flight at once. */
+        concurrency: z.number().int().min(1).max(32).default(4),
+      }),
+    ])
+    .prefault({}),
+  /** How a dead job reaches the people at the source (Odoo: chatter note, optional activity). */
+  notify: z
+    .strictObject({
+      chatter: z.boolean().default(true),
+      activity: z.boolean().default(false),
+    })
+    .prefault({}),
   maxAttempts: z.number().int().min(1).max(100).optional(),
 });
 
@@ -69,6 +102,7 @@ export const configSchema = z.strictObject({
 
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type PollConfig = Exclude<RouteConfig['poll'], false>;
+export type StatusCheckConfig = Exclude<RouteConfig['statusCheck'], false>;
 export type ServiceConfig = z.infer<typeof configSchema>;
 
 /** The validated config, with each connection's settings parsed by its connector's schema. */

@@ -49,6 +49,38 @@ export interface OrderSource {
   webhook?: WebhookTrigger;
   /** Writes the destination's id back on the source order, so a person sees where it went. */
   markExported?(sourceId: string, destination: DestinationRef, signal: AbortSignal): Promise<void>;
+  /**
+   * The route's on-delivered action (Odoo: one draft delivery). Must be idempotent: look for what an
+   * earlier, interrupted run made before making it. Returns a reference to what it made.
+   */
+  onDelivered?(order: DeliveredOrder, signal: AbortSignal): Promise<string>;
+  /** Shows a failure where people work on the order (Odoo: a note in its chatter). Idempotent by marker. */
+  notifyFailure?(notice: FailureNotice, signal: AbortSignal): Promise<void>;
+}
+
+/** An exported order that the destination reports delivered. */
+export interface DeliveredOrder {
+  route: string;
+  sourceId: string;
+  number: string | null;
+  destinationId: string;
+  destinationStatus: string;
+}
+
+/** A job about this order died: tell the people who work on it at the source. */
+export interface FailureNotice {
+  route: string;
+  sourceId: string;
+  /** Stable per failure, so that a retried notice is recognised and not posted twice. */
+  marker: string;
+  /** What failed, e.g. "Export to Ysell failed". */
+  title: string;
+  /** What went wrong and what to do. */
+  message: string;
+  /** Post it where people discuss the order (Odoo: the chatter). */
+  chatter: boolean;
+  /** Also schedule a to-do for the person responsible for the order. */
+  activity: boolean;
 }
 
 export interface DestinationRef {
@@ -62,6 +94,8 @@ export interface OrderDestination {
   /** Looks the order up by our external id (the source's order number): the guard against duplicates. */
   findByExternalId(externalId: string, signal: AbortSignal): Promise<DestinationRef | null>;
   create(order: Order, signal: AbortSignal): Promise<DestinationRef>;
+  /** The destination's current status name for one of its orders; null when it has none. */
+  readStatus?(destinationId: string, signal: AbortSignal): Promise<string | null>;
 }
 
 /** A connector that keeps secrets other connectors need (Odoo's ir.config_parameter holds the Ysell key). */

@@ -1,11 +1,14 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { registerAdmin } from './admin.js';
 import { registerHooks, type HookDeps } from './hooks.js';
 
 export interface HttpOptions extends HookDeps {
   logger: Logger;
   bodyLimitBytes: number;
   scrub: (text: string) => string;
+  /** Enables the admin API under /admin; without it there is none. */
+  adminToken: string | undefined;
 }
 
 export function buildHttpServer(options: HttpOptions): FastifyInstance {
@@ -36,5 +39,6 @@ export function buildHttpServer(options: HttpOptions): FastifyInstance {
 
   app.get('/health', async () => ({ status: 'ok' }));
   registerHooks(app, options);
+  if (options.adminToken !== undefined) registerAdmin(app, { ...options, token: options.adminToken });
   return app;
 }

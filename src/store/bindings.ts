@@ -3,10 +3,11 @@ import type { Database } from './db.js';
 
 /**
  * Where one source order is in its life on one route:
- * queued (a job will export it) → exported (the destination has it), or skipped (not exportable, e.g.
- * cancelled before it left) / failed (its job died; a person must act).
+ * queued (a job will export it) → exported (the destination has it; its status is checked) →
+ * delivered (the destination says so; the on-delivered action is queued) → finished (the action is
+ * done), or skipped (not exportable, e.g. cancelled before it left) / failed (its job died).
  */
-export type BindingStage = 'queued' | 'exported' | 'skipped' | 'failed';
+export type BindingStage = 'queued' | 'exported' | 'delivered' | 'finished' | 'skipped' | 'failed';
 
 export interface Binding {
   id: number;
@@ -20,6 +21,9 @@ export interface Binding {
   createdAt: number;
   updatedAt: number;
   exportedAt: number | null;
+  statusCheckedAt: number | null;
+  deliveredAt: number | null;
+  feedbackRef: string | null;
 }
 
 interface BindingRecord {
@@ -34,6 +38,9 @@ interface BindingRecord {
   created_at: number;
   updated_at: number;
   exported_at: number | null;
+  status_checked_at: number | null;
+  delivered_at: number | null;
+  feedback_ref: string | null;
 }
 
 function toBinding(row: BindingRecord): Binding {
@@ -49,6 +56,9 @@ function toBinding(row: BindingRecord): Binding {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     exportedAt: row.exported_at === null ? null : Number(row.exported_at),
+    statusCheckedAt: row.status_checked_at === null ? null : Number(row.status_checked_at),
+    deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
+    feedbackRef: row.feedback_ref,
   };
 }
 
@@ -95,8 +105,8 @@ export async function setBindingStage(
   const update: Record<string, unknown> = { stage: change.stage, updated_at: now };
   if (change.lastError !== undefined) update['last_error'] = change.lastError;
   if (change.sourceNumber !== undefined && change.sourceNumber !== null) update['source_number'] = change.sourceNumber;
-  // An exported order stays exported whatever happens to a later job about it.
-  await db('bindings').where({ route, source_id: sourceId }).whereNot('stage', 'exported').update(update);
+  // An order that reached the destination stays there whatever happens to a later job about it.
+  await db('bindings').where({ route, source_id: sourceId }).whereIn('stage', ['queued', 'skipped', 'failed']).update(update);
 }
 
 export async function markBindingExported(
@@ -115,6 +125,36 @@ export async function markBindingExported(
     exported_at: now,
     updated_at: now,
   });
+}
+
+/** Exported orders whose status is still to be checked, least recently checked first. */
+export async function bindingsAwaitingDelivery(db: Db, route: string, limit: number, afterId = 0): Promise<Binding[]> {
+  const rows = await db<BindingRecord>('bindings')
+    .where({ route, stage: 'exported' })
+    .whereNotNull('destination_id')
+    .andWhere('id', '>', afterId)
+    .orderBy('id', 'asc')
+    .limit(limit);
+  return rows.map(toBinding);
+}
+
+export async function recordDestinationStatus(
+  db: Db,
+  id: number,
+  change: { status: string; delivered: boolean },
+  now: number,
+): Promise<void> {
+  const update: Record<string, unknown> = { destination_status: change.status, status_checked_at: now, updated_at: now };
+  if (change.delivered) Object.assign(update, { stage: 'delivered', delivered_at: now });
+  await db('bindings').where({ id, stage: 'exported' }).update(update);
+}
+
+export async function markBindingFinished(db: Db, route: string, sourceId: string, feedbackRef: string, now: number): Promise<void> {
+  await db('bindings').where({ route, source_id: sourceId }).update({ stage: 'finished', feedback_ref: feedbackRef, last_error: null, updated_at: now });
+}
+
+export async function setBindingError(db: Db, route: string, sourceId: string, error: string | null, now: number): Promise<void> {
+  await db('bindings').where({ route, source_id: sourceId }).update({ last_error: error, updated_at: now });
 }
 
 export interface BindingFilter {

@@ -27,6 +27,8 @@ export interface StackOptions {
   start?: boolean;
   schedule?: boolean;
   ysellOptions?: Parameters<typeof startYsellFake>[0];
+  /** Enables the admin API with this bearer token. */
+  adminToken?: string;
 }
 
 /** The Odoo and Ysell stand-ins and an order-bridge wired to them: what the demo, the tests and the benches run. */
@@ -51,6 +53,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     database: options.database ?? { client: 'sqlite', filename: join(dir, 'order-bridge.sqlite') },
     http: { host: '127.0.0.1', port: 0 },
     log: { level: 'silent' },
+    ...(options.adminToken ? { admin: { token: options.adminToken } } : {}),
     worker: { concurrency: 4, lease: '10s', idlePoll: '50ms', backoffBase: '20ms', backoffMax: '500ms', ...options.worker },
     connections: {
       odoo: { type: 'odoo', url: odoo.url, db: odoo.db, login: odoo.admin.login, secret: odoo.admin.apiKey, timeout: '5s', fields: { lineSerials: odoo.serialField, ...options.odooFields } },
@@ -63,6 +66,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         to: 'ysell',
         webhook: { token: HOOK_TOKEN },
         poll: { every: '1h', since: '2000-01-01T00:00:00Z' },
+        statusCheck: { every: '1h' },
         ...options.route,
       },
     ],

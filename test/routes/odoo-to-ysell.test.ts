@@ -143,7 +143,7 @@ t.test('a product without a Ysell id kills the job at once with a message a pers
   confirm(odoo, id);
   await odoo.webhooksSettled();
   await settle(app);
-  const [job] = await listJobs(app.db, { route: ROUTE });
+  const [job] = await listJobs(app.db, { route: ROUTE, kind: 'export' });
   t.equal(job?.state, 'dead');
   t.equal(job?.attempts, 1, 'not retried');
   t.match(job?.lastError, /has no Ysell product id: set it on the product \(field ysell_product_id\), then retry/);

@@ -4,6 +4,8 @@ import { checkExternalUrl } from '../../core/url.js';
 import { odooDefaults } from './fields.js';
 
 const fieldName = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected an Odoo field name');
+const xmlId = z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/, 'expected an XML id like "stock.picking_type_out"');
+const recordId = z.number().int().positive();
 
 export const odooConfigSchema = z.strictObject({
   url: z.string().superRefine((value, ctx) => {
@@ -30,6 +32,16 @@ export const odooConfigSchema = z.strictObject({
     .prefault({}),
   /** Read serials from the lots on the order's outgoing stock move lines. */
   serialsFromDeliveries: z.boolean().default(true),
+  /** The draft delivery created when the destination reports an order delivered. */
+  delivery: z
+    .strictObject({
+      /** Internal location the goods leave from: its complete name ("ShemaxGlobal/Stock"), its name, or its id. */
+      sourceLocation: z.union([z.string().min(1), recordId]).default('ShemaxGlobal/Stock'),
+      destinationLocation: z.union([xmlId, recordId]).default('stock.stock_location_customers'),
+      /** Default: the outgoing type whose default source is that location, else stock.picking_type_out. */
+      pickingType: z.union([xmlId, recordId]).optional(),
+    })
+    .prefault({}),
 });
 
 export type OdooConfig = z.infer<typeof odooConfigSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ChangedPage, Connector, ConnectorDefinition, FetchedOrder, OrderSource, PollWindow, SecretStore, WebhookTrigger } from '../../core/connector.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
+import { OdooActions } from './actions.js';
 import { malformed, OdooClient } from './client.js';
 import { odooConfigSchema, type OdooConfig } from './config.js';
 import type { SyncState } from './fields.js';
@@ -133,6 +134,11 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
     };
   }
 
+  async function readOrder(id: number, signal: AbortSignal): Promise<{ record: SaleOrderRecord; details: OrderDetails } | null> {
+    const [record] = await searchOrders([['id', '=', id]], {}, signal);
+    return record === undefined ? null : { record, details: await loadDetails([record], signal) };
+  }
+
   async function mapPage(orders: readonly SaleOrderRecord[], signal: AbortSignal): Promise<Map<string, FetchedOrder>> {
     const details = await loadDetails(orders, signal);
     const options = { destinationProductIdField: config.fields.destinationProductId, lineSerialsField: config.fields.lineSerials };
@@ -143,6 +149,8 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
     const value = await call('sale.order', 'search_read', [domain], { fields: [...saleOrderFields], ...kwargs }, signal);
     return parseRecords(saleOrderRecord, value, 'sale.order.search_read');
   }
+
+  const actions = new OdooActions(config, call, readOrder);
 
   const source: OrderSource = {
     async *changedOrders(cursor: string | null, window: PollWindow, signal: AbortSignal): AsyncIterable<ChangedPage> {
@@ -185,6 +193,9 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
       if (syncMessage !== null) values[syncMessage] = false;
       if (Object.keys(values).length > 0) await call('sale.order', 'write', [[Number(sourceId)], values], {}, signal);
     },
+
+    onDelivered: (order, signal) => actions.createDraftPicking(order, signal),
+    notifyFailure: (notice, signal) => actions.notifyFailure(notice, signal),
   };
 
   const secrets: SecretStore = {

@@ -82,6 +82,11 @@ export function createYsellConnector(config: YsellConfig, context: ConnectorCont
       const found = await client.findOrderByNumber(externalId, signal);
       return found === null ? null : { id: String(found.id), status: found.status?.status_name ?? null };
     },
+    async readStatus(destinationId, signal) {
+      const id = Number(destinationId);
+      if (!Number.isInteger(id) || id <= 0) throw permanent('BAD_DESTINATION_ID', `"${destinationId}" is not a Ysell order id`);
+      return (await client.getOrderStatus(id, signal)).status.status_name;
+    },
     async create(order, signal) {
       try {
         const created = await client.createOrder(toYsellOrder(order), signal);

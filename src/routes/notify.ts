@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import { permanent } from '../core/errors.js';
+import type { JobKind } from '../engine/engine.js';
+import type { Database } from '../store/db.js';
+import { enqueueJob, type Job } from '../store/jobs.js';
+import type { RouteRuntime } from './runtime.js';
+
+const payloadSchema = z.object({ marker: z.string(), title: z.string(), message: z.string() });
+
+const titles: Record<string, (route: RouteRuntime) => string> = {
+  export: (route) => `order-bridge: sending this order to ${route.to} failed`,
+  delivered: () => 'order-bridge: the delivery could not be recorded',
+};
+
+/**
+ * Queues a notice to the people at the source about a job that died: a job of its own, so that the
+ * notice survives the source being down at the moment of the failure, and one per failure (the key
+ * carries the time of death), not one per retry.
+ */
+export async function queueFailureNotice(db: Database, clock: Clock, route: RouteRuntime, dead: Job): Promise<void> {
+  if (dead.sourceId === null || route.source.notifyFailure === undefined) return;
+  const marker = `order-bridge:${dead.kind}:${dead.id}:${clock.now()}`;
+  const advice =
+    dead.kind === 'export'
+      ? `Fix it, then change the order (the next poll sends it again) or retry job ${dead.id} in order-bridge.`
+      : `Fix it, then retry job ${dead.id} in order-bridge.`;
+  await enqueueJob(
+    db,
+    {
+      key: `notify:${marker}`,
+      kind: 'notify',
+      route: route.name,
+      sourceId: dead.sourceId,
+      payload: { marker, title: (titles[dead.kind] ?? titles['export']!)(route), message: `${dead.lastError ?? 'unknown error'}\n${advice}` },
+      revision: null,
+      maxAttempts: route.maxAttempts,
+    },
+    clock.now(),
+  );
+}
+
+export function notifyJobKind(deps: { routes: ReadonlyMap<string, RouteRuntime> }): JobKind {
+  return {
+    async run(job, { signal }) {
+      const route = deps.routes.get(job.route);
+      const payload = payloadSchema.safeParse(job.payload);
+      if (route === undefined || job.sourceId === null || !payload.success) throw permanent('BAD_JOB', `notify job ${job.id} cannot run`);
+      if (route.config.notify.chatter === false && route.config.notify.activity === false) return;
+      await route.source.notifyFailure?.({ route: route.name, sourceId: job.sourceId, ...payload.data, ...route.config.notify }, signal);
+    },
+  };
+}
