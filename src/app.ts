@@ -111,7 +111,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const kinds = new Map<string, JobKind>([
     ['export', withFailureNotice(exportJobKind({ db, clock, routes }))],
     ['delivered', withFailureNotice(deliveredJobKind({ db, clock, routes }))],
-    ['notify', notifyJobKind({ routes })],
+    ['notify', notifyJobKind({ db, routes })],
   ]);
   const engine = new JobEngine({
     db,

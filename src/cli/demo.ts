@@ -85,8 +85,28 @@ export async function runDemo(options: { keep: boolean }): Promise<number> {
         `\nYsell stand-in: ${inYsell.length} order(s), ${duplicates} duplicate(s); ${exported.length} of ${expected} exportable orders exported; ` +
         `Ysell ids written back to Odoo: ${exported.filter((b) => odoo.record('sale.order', Number(b.sourceId))?.['ysell_order_id'] === b.destinationId).length}`,
     );
-    const ok = duplicates === 0 && exported.length === expected && inYsell.length === expected;
-    if (!ok) console.log('demo: something is off, see the table above');
+    // Delivery feedback: Ysell reports the first order delivered and the second one shipped.
+    const delivered = exported[0]!;
+    ysell.deliver(Number(delivered.destinationId));
+    if (exported[1]) ysell.setStatus(Number(exported[1].destinationId), 'Shipped');
+    const check = await app.checkStatusNow(ROUTE);
+    await app.engine.whenIdle();
+    const pickings = odoo.records('stock.picking').filter((p) => p['origin'] === delivered.sourceNumber && String(p['note']).includes('order-bridge'));
+    const location = (id: unknown): string => {
+      const record = odoo.record('stock.location', Number(id));
+      if (record === undefined) return '?';
+      // Odoo's complete_name: a view location stands for itself, others hang under their parent's name.
+      return record['location_id'] && record['usage'] !== 'view' ? `${location(record['location_id'])}/${String(record['name'])}` : String(record['name']);
+    };
+    console.log(
+      `\nstatus check: ${check.checked} order(s) asked, ${check.changed.map((c) => `${c.number} ${c.from ?? '?'} → ${c.to}`).join(', ')}` +
+        pickings.map((p) => `\n  draft picking ${String(p['name'])} for ${delivered.sourceNumber}: ${location(p['location_id'])} → ${location(p['location_dest_id'])}, state ${String(p['state'])}`).join(''),
+    );
+    const brokenNotes = odoo.records('mail.message').filter((m) => m['res_id'] === broken && m['model'] === 'sale.order' && String(m['body']).includes('order-bridge'));
+    console.log(`chatter of the refused order: ${brokenNotes.length} note(s) from order-bridge; its sync state in Odoo: ${String(odoo.record('sale.order', broken)?.['ysell_sync_state'])}`);
+
+    const ok = duplicates === 0 && exported.length === expected && inYsell.length === expected && pickings.length === 1 && brokenNotes.length === 1;
+    if (!ok) console.log('demo: something is off, see above');
 
     if (options.keep) {
       console.log(`\nserving on ${stack.baseUrl} (webhook ${stack.baseUrl}/hooks/odoo/${ROUTE}?token=…); Ctrl-C to stop`);

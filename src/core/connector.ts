@@ -54,8 +54,12 @@ export interface OrderSource {
    * earlier, interrupted run made before making it. Returns a reference to what it made.
    */
   onDelivered?(order: DeliveredOrder, signal: AbortSignal): Promise<string>;
-  /** Shows a failure where people work on the order (Odoo: a note in its chatter). Idempotent by marker. */
-  notifyFailure?(notice: FailureNotice, signal: AbortSignal): Promise<void>;
+  /**
+   * Shows a failure where people work on the order (Odoo: a note in its chatter). Idempotent by marker.
+   * Returns the order's revision after any write it made, so that this write does not count as a change
+   * that would queue the failed job again.
+   */
+  notifyFailure?(notice: FailureNotice, signal: AbortSignal): Promise<{ revision: string | null }>;
 }
 
 /** An exported order that the destination reports delivered. */

@@ -3,10 +3,10 @@ import type { Clock } from '../core/clock.js';
 import { permanent } from '../core/errors.js';
 import type { JobKind } from '../engine/engine.js';
 import type { Database } from '../store/db.js';
-import { enqueueJob, type Job } from '../store/jobs.js';
+import { adoptRevision, enqueueJob, getJob, type Job } from '../store/jobs.js';
 import type { RouteRuntime } from './runtime.js';
 
-const payloadSchema = z.object({ marker: z.string(), title: z.string(), message: z.string() });
+const payloadSchema = z.object({ marker: z.string(), title: z.string(), message: z.string(), failedJob: z.number().int(), failedRevision: z.string().nullable() });
 
 const titles: Record<string, (route: RouteRuntime) => string> = {
   export: (route) => `order-bridge: sending this order to ${route.to} failed`,
@@ -20,6 +20,8 @@ const titles: Record<string, (route: RouteRuntime) => string> = {
  */
 export async function queueFailureNotice(db: Database, clock: Clock, route: RouteRuntime, dead: Job): Promise<void> {
   if (dead.sourceId === null || route.source.notifyFailure === undefined) return;
+  // The job may have recorded the revision it read while it ran; the claim-time copy does not have it.
+  const failedRevision = (await getJob(db, dead.id))?.revision ?? dead.revision;
   const marker = `order-bridge:${dead.kind}:${dead.id}:${clock.now()}`;
   const advice =
     dead.kind === 'export'
@@ -32,7 +34,13 @@ export async function queueFailureNotice(db: Database, clock: Clock, route: Rout
       kind: 'notify',
       route: route.name,
       sourceId: dead.sourceId,
-      payload: { marker, title: (titles[dead.kind] ?? titles['export']!)(route), message: `${dead.lastError ?? 'unknown error'}\n${advice}` },
+      payload: {
+        marker,
+        title: (titles[dead.kind] ?? titles['export']!)(route),
+        message: `${dead.lastError ?? 'unknown error'}\n${advice}`,
+        failedJob: dead.id,
+        failedRevision,
+      },
       revision: null,
       maxAttempts: route.maxAttempts,
     },
@@ -40,14 +48,18 @@ export async function queueFailureNotice(db: Database, clock: Clock, route: Rout
   );
 }
 
-export function notifyJobKind(deps: { routes: ReadonlyMap<string, RouteRuntime> }): JobKind {
+export function notifyJobKind(deps: { db: Database; routes: ReadonlyMap<string, RouteRuntime> }): JobKind {
   return {
     async run(job, { signal }) {
       const route = deps.routes.get(job.route);
       const payload = payloadSchema.safeParse(job.payload);
       if (route === undefined || job.sourceId === null || !payload.success) throw permanent('BAD_JOB', `notify job ${job.id} cannot run`);
-      if (route.config.notify.chatter === false && route.config.notify.activity === false) return;
-      await route.source.notifyFailure?.({ route: route.name, sourceId: job.sourceId, ...payload.data, ...route.config.notify }, signal);
+      const notifyFailure = route.source.notifyFailure;
+      if (notifyFailure === undefined || (route.config.notify.chatter === false && route.config.notify.activity === false)) return;
+      const { marker, title, message, failedJob, failedRevision } = payload.data;
+      const { revision } = await notifyFailure({ route: route.name, sourceId: job.sourceId, marker, title, message, ...route.config.notify }, signal);
+      // Our own note changed the order's revision: adopt it, so the next poll does not take it for a fix.
+      if (revision !== null) await adoptRevision(deps.db, failedJob, failedRevision, revision);
     },
   };
 }

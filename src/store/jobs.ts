@@ -235,6 +235,14 @@ export async function setJobRevision(db: Database, id: number, revision: string 
   await db('jobs').where({ id }).update({ revision });
 }
 
+/** Moves a dead job to a newer revision written by ourselves, unless someone changed it meanwhile. */
+export async function adoptRevision(db: Database, id: number, expected: string | null, revision: string): Promise<void> {
+  const query = db('jobs').where({ id, state: 'dead' });
+  if (expected === null) query.whereNull('revision');
+  else query.where({ revision: expected });
+  await query.update({ revision });
+}
+
 /** When the next pending job is due, so an idle worker sleeps exactly until then. */
 export async function nextDueAt(db: Database): Promise<number | null> {
   const row = await db('jobs').where({ state: 'pending' }).min<{ due: number | null }>('run_after as due').first();

@@ -109,7 +109,7 @@ export class OdooActions {
     return `stock.picking:${pickingId}`;
   }
 
-  async notifyFailure(notice: FailureNotice, signal: AbortSignal): Promise<void> {
+  async notifyFailure(notice: FailureNotice, signal: AbortSignal): Promise<{ revision: string | null }> {
     const orderId = Number(notice.sourceId);
     const text = `${notice.title}\n${notice.message}\n(${notice.marker})`;
     if (notice.chatter) {
@@ -122,6 +122,8 @@ export class OdooActions {
     }
     if (notice.activity) await this.scheduleActivity(orderId, notice, signal);
     await this.writeSyncState(orderId, 'error', notice.message, signal);
+    const [after] = z.array(z.object({ write_date: z.string() })).parse(await this.call('sale.order', 'read', [[orderId], ['write_date']], {}, signal));
+    return { revision: after?.write_date ?? null };
   }
 
   private async scheduleActivity(orderId: number, notice: FailureNotice, signal: AbortSignal): Promise<void> {
