@@ -54,3 +54,45 @@ t.test('migrate applies the migrations once', async (t) => {
   const second = await run(['migrate'], { ORDER_BRIDGE_CONFIG: path });
   t.match(second.stdout, /database is up to date/);
 });
+
+t.test('poll and status-check run once from the command line and say what they did', async (t) => {
+  const { startOdooFake } = await import('../fakes/odoo/server.js');
+  const { startYsellFake } = await import('../fakes/ysell/server.js');
+  const { confirm, createSaleOrder, seedCatalog } = await import('../fakes/odoo/seed.js');
+  const odoo = await startOdooFake();
+  const ysell = await startYsellFake();
+  t.teardown(async () => {
+    await odoo.close();
+    await ysell.close();
+  });
+  odoo.setParam('ysell.api_key', ysell.apiKey);
+  const catalog = seedCatalog(odoo);
+  const id = createSaleOrder(odoo, { partnerId: catalog.partners.lyon, lines: [{ productId: catalog.products.chair, qty: 2, price: 120 }] });
+  confirm(odoo, id);
+  const name = String(odoo.record('sale.order', id)?.['name']);
+
+  const dir = mkdtempSync(join(tmpdir(), 'ob-cli-'));
+  const path = join(dir, 'config.json');
+  writeFileSync(
+    path,
+    JSON.stringify({
+      database: { client: 'sqlite', filename: join(dir, 'db.sqlite') },
+      log: { level: 'silent' },
+      connections: {
+        odoo: { type: 'odoo', url: odoo.url, db: odoo.db, login: odoo.admin.login, secret: odoo.admin.apiKey },
+        ysell: { type: 'ysell', baseUrl: ysell.url },
+      },
+      routes: [{ name: 'r', from: 'odoo', to: 'ysell', poll: { since: '2000-01-01T00:00:00Z' } }],
+    }),
+  );
+  const poll = await run(['poll', 'r', '--config', path]);
+  t.equal(poll.code, 0, poll.stderr);
+  t.match(JSON.parse(poll.stdout), { queued: 1, deadJobs: 0 });
+  t.equal(ysell.orders().length, 1);
+
+  ysell.deliver(ysell.orders()[0]!.id);
+  const check = await run(['status-check', 'r', '--config', path]);
+  t.equal(check.code, 0, check.stderr);
+  t.match(check.stdout, /r: 1 order\(s\) checked, 1 changed, 1 delivered/);
+  t.match(check.stdout, new RegExp(`${name} \\(\\d+\\): New → Done → stock\\.picking:\\d+`));
+});
