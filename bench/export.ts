@@ -10,6 +10,7 @@
 import { countJobsByState } from '../src/store/jobs.js';
 import { confirm, createSaleOrder, seedCatalog } from '../test/fakes/odoo/seed.js';
 import { ROUTE, startStack } from '../test/fakes/stack.js';
+import { settle } from '../test/helpers/settle.js';
 
 const orders = Number(process.argv[2] ?? 2000);
 const stack = await startStack();
@@ -30,11 +31,7 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 
 const started = performance.now();
 const poll = await app.pollNow(ROUTE);
-for (;;) {
-  await app.engine.whenIdle();
-  const counts = await countJobsByState(app.db);
-  if (counts.pending === 0 && counts.running === 0) break;
-}
+await settle(app);
 const seconds = (performance.now() - started) / 1000;
 clearInterval(sampler);
 

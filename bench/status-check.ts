@@ -10,9 +10,9 @@
  *   npx tsx bench/status-check.ts
  */
 import { ensureBinding, markBindingExported } from '../src/store/bindings.js';
-import { countJobsByState } from '../src/store/jobs.js';
 import { confirm, createSaleOrder, seedCatalog } from '../test/fakes/odoo/seed.js';
 import { ROUTE, startStack } from '../test/fakes/stack.js';
+import { settle } from '../test/helpers/settle.js';
 
 async function run(size: number): Promise<string> {
   const stack = await startStack();
@@ -43,11 +43,7 @@ async function run(size: number): Promise<string> {
     const odooBefore = odoo.calls.length;
     const started = performance.now();
     const summary = await app.checkStatusNow(ROUTE);
-    for (;;) {
-      await app.engine.whenIdle();
-      const counts = await countJobsByState(app.db);
-      if (counts.pending === 0 && counts.running === 0) break;
-    }
+    await settle(app);
     const ms = performance.now() - started;
     const pickings = odoo.records('stock.picking').filter((p) => String(p['note'] ?? '').includes('order-bridge')).length;
     const ysellCalls = ysell.requests.length - ysellBefore;

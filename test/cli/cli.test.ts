@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { confirm, createSaleOrder, seedCatalog } from '../fakes/odoo/seed.js';
+import { startStandIns, writeProcessConfig } from '../fakes/stack.js';
 
 const bin = new URL('../../bin/order-bridge.js', import.meta.url).pathname;
 
@@ -56,35 +58,13 @@ t.test('migrate applies the migrations once', async (t) => {
 });
 
 t.test('poll and status-check run once from the command line and say what they did', async (t) => {
-  const { startOdooFake } = await import('../fakes/odoo/server.js');
-  const { startYsellFake } = await import('../fakes/ysell/server.js');
-  const { confirm, createSaleOrder, seedCatalog } = await import('../fakes/odoo/seed.js');
-  const odoo = await startOdooFake();
-  const ysell = await startYsellFake();
-  t.teardown(async () => {
-    await odoo.close();
-    await ysell.close();
-  });
-  odoo.setParam('ysell.api_key', ysell.apiKey);
+  const { odoo, ysell, close } = await startStandIns();
+  t.teardown(close);
   const catalog = seedCatalog(odoo);
   const id = createSaleOrder(odoo, { partnerId: catalog.partners.lyon, lines: [{ productId: catalog.products.chair, qty: 2, price: 120 }] });
   confirm(odoo, id);
   const name = String(odoo.record('sale.order', id)?.['name']);
-
-  const dir = mkdtempSync(join(tmpdir(), 'ob-cli-'));
-  const path = join(dir, 'config.json');
-  writeFileSync(
-    path,
-    JSON.stringify({
-      database: { client: 'sqlite', filename: join(dir, 'db.sqlite') },
-      log: { level: 'silent' },
-      connections: {
-        odoo: { type: 'odoo', url: odoo.url, db: odoo.db, login: odoo.admin.login, secret: odoo.admin.apiKey },
-        ysell: { type: 'ysell', baseUrl: ysell.url },
-      },
-      routes: [{ name: 'r', from: 'odoo', to: 'ysell', poll: { since: '2000-01-01T00:00:00Z' } }],
-    }),
-  );
+  const path = writeProcessConfig(mkdtempSync(join(tmpdir(), 'ob-cli-')), odoo, ysell, { log: { level: 'silent' } });
   const poll = await run(['poll', 'r', '--config', path]);
   t.equal(poll.code, 0, poll.stderr);
   t.match(JSON.parse(poll.stdout), { queued: 1, deadJobs: 0 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -43,11 +43,43 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** The two stand-ins, introduced to each other: the Ysell key is in Odoo's system parameters. */
+export async function startStandIns(ysellOptions?: Parameters<typeof startYsellFake>[0]): Promise<{ odoo: OdooFake; ysell: YsellFake; close(): Promise<void> }> {
+  const odoo = await startOdooFake();
+  const ysell = await startYsellFake(ysellOptions);
+  odoo.setParam('ysell.api_key', ysell.apiKey);
+  return {
+    odoo,
+    ysell,
+    async close() {
+      await odoo.close();
+      await ysell.close();
+    },
+  };
+}
+
+/** Writes a config file for an order-bridge process of its own, wired to the stand-ins; returns its path. */
+export function writeProcessConfig(dir: string, odoo: OdooFake, ysell: YsellFake, extra: Record<string, unknown> = {}): string {
+  const path = join(dir, 'config.json');
+  writeFileSync(
+    path,
+    JSON.stringify({
+      database: { client: 'sqlite', filename: join(dir, 'store.sqlite') },
+      http: { host: '127.0.0.1', port: 0 },
+      connections: {
+        odoo: { type: 'odoo', url: odoo.url, db: odoo.db, login: odoo.admin.login, secret: odoo.admin.apiKey },
+        ysell: { type: 'ysell', baseUrl: ysell.url },
+      },
+      routes: [{ name: 'r', from: 'odoo', to: 'ysell', poll: { every: '1h', since: '2000-01-01T00:00:00Z' } }],
+      ...extra,
+    }),
+  );
+  return path;
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'order-bridge-'));
-  const odoo = await startOdooFake();
-  const ysell = await startYsellFake(options.ysellOptions);
-  odoo.setParam('ysell.api_key', ysell.apiKey);
+  const { odoo, ysell, close: closeStandIns } = await startStandIns(options.ysellOptions);
 
   const raw = {
     database: options.database ?? { client: 'sqlite', filename: join(dir, 'order-bridge.sqlite') },
@@ -94,8 +126,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     hookUrl: `${baseUrl}/hooks/odoo/${ROUTE}?token=${HOOK_TOKEN}`,
     async close() {
       await app.stop(2000);
-      await odoo.close();
-      await ysell.close();
+      await closeStandIns();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -8,8 +8,8 @@ import { openDatabase } from '../../src/store/db.js';
 import { listJobs } from '../../src/store/jobs.js';
 import { getBinding } from '../../src/store/bindings.js';
 import { confirm, createSaleOrder, seedCatalog } from '../fakes/odoo/seed.js';
-import { startOdooFake } from '../fakes/odoo/server.js';
-import { createPath, startYsellFake } from '../fakes/ysell/server.js';
+import { startStandIns, writeProcessConfig } from '../fakes/stack.js';
+import { createPath } from '../fakes/ysell/server.js';
 
 const bin = new URL('../../bin/order-bridge.js', import.meta.url).pathname;
 
@@ -28,33 +28,14 @@ function serve(config: string): { child: ChildProcess; logged(pattern: RegExp): 
 }
 
 t.test('killed between the Ysell create and our commit, a restarted service binds the order it created: one order', async (t) => {
-  const odoo = await startOdooFake();
-  const ysell = await startYsellFake();
-  t.teardown(async () => {
-    await odoo.close();
-    await ysell.close();
-  });
-  odoo.setParam('ysell.api_key', ysell.apiKey);
+  const { odoo, ysell, close } = await startStandIns();
+  t.teardown(close);
   const catalog = seedCatalog(odoo);
   const id = createSaleOrder(odoo, { partnerId: catalog.partners.brussels, lines: [{ productId: catalog.products.lamp, qty: 1, price: 45 }] });
   confirm(odoo, id);
 
   const dir = mkdtempSync(join(tmpdir(), 'ob-crash-'));
-  const database = join(dir, 'store.sqlite');
-  const config = join(dir, 'config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      database: { client: 'sqlite', filename: database },
-      http: { host: '127.0.0.1', port: 0 },
-      worker: { lease: '1s', idlePoll: '100ms' },
-      connections: {
-        odoo: { type: 'odoo', url: odoo.url, db: odoo.db, login: odoo.admin.login, secret: odoo.admin.apiKey },
-        ysell: { type: 'ysell', baseUrl: ysell.url },
-      },
-      routes: [{ name: 'r', from: 'odoo', to: 'ysell', poll: { every: '1h', since: '2000-01-01T00:00:00Z' } }],
-    }),
-  );
+  const config = writeProcessConfig(dir, odoo, ysell, { worker: { lease: '1s', idlePoll: '100ms' } });
 
   let createArrived!: () => void;
   const arrived = new Promise<void>((resolve) => (createArrived = resolve));
@@ -82,7 +63,7 @@ t.test('killed between the Ysell create and our commit, a restarted service bind
 
   t.equal(ysell.orders().length, 1, 'still one order in Ysell');
   t.equal(ysell.requests.filter((r) => r.path === createPath).length, 1, 'no second create was sent');
-  const db = await openDatabase({ client: 'sqlite', filename: database });
+  const db = await openDatabase({ client: 'sqlite', filename: join(dir, 'store.sqlite') });
   t.teardown(() => db.destroy());
   const [job] = await listJobs(db, { route: 'r' });
   t.equal(job?.state, 'done');
