@@ -1,5 +1,6 @@
-"""Describes an Odoo module without importing it (no Odoo here): its manifest and, per model class,
-the fields it declares with their literal arguments. Prints JSON for addon.test.ts."""
+"""Describes an Odoo module without importing it (no Odoo here): its manifest; per model class, the
+fields it declares with their literal arguments, its methods, the methods it calls on self or super()
+and its @api.depends paths; and the XML ids it looks up. Prints JSON for addon.test.ts."""
 import ast
 import json
 import pathlib

@@ -14,7 +14,7 @@ class ProductTemplate(models.Model):
         help='Product id in Ysell.pro of the single variant of this product.',
     )
 
-    @api.depends('product_variant_ids.ysell_product')
+    @api.depends('product_variant_ids.ysell_product_id')
     def _compute_ysell_product_id(self):
         self._compute_template_field_from_variant_field('ysell_product_id')
 
@@ -22,4 +22,4 @@ class ProductTemplate(models.Model):
         self._set_product_variant_field('ysell_product_id')
 
     def _search_ysell_product_id(self, operator, value):
-        return [('product_variant_ids.ysell_product', operator, value)]
+        return [('product_variant_ids.ysell_product_id', operator, value)]
