@@ -23,7 +23,16 @@ export const routeSchema = z.strictObject({
   to: z.string().min(1),
   enabled: z.boolean().default(true),
   /** Inbound push from the source. The token is part of the URL because Odoo's webhook cannot add headers. */
-  webhook: z.strictObject({ token: z.string().min(16, 'use at least 16 random characters') }).optional(),
+  webhook: z
+    .strictObject({
+      token: z.string().min(16, 'use at least 16 random characters'),
+      /**
+       * Odoo 17 sends the webhook inside the confirming transaction and commits after it: a job that read
+       * the order at once could still see the quotation. Webhook jobs wait this long first.
+       */
+      delay: durationSchema.default(3_000),
+    })
+    .optional(),
   poll: z
     .union([
       z.literal(false),

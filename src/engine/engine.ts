@@ -214,10 +214,11 @@ export class JobEngine {
     const dead = await markDead(this.options.db, job.id, this.options.owner, { code: error.code, message }, this.options.clock.now());
     if (!dead) return;
     log.error({ code: error.code, err: message }, 'job dead');
-    if (kind?.onDead === undefined) return;
+    const onDead = kind?.onDead?.bind(kind);
+    if (onDead === undefined) return;
     try {
       await withCallContext({ route: job.route, sourceId: job.sourceId, jobId: job.id }, () =>
-        kind.onDead!({ ...job, lastError: message, lastErrorCode: error.code }, error),
+        onDead({ ...job, lastError: message, lastErrorCode: error.code }, error),
       );
     } catch (err) {
       log.error({ err }, 'could not report a dead job');

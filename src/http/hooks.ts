@@ -44,7 +44,7 @@ export function registerHooks(app: FastifyInstance, deps: HookDeps): void {
     const trigger = route.source.webhook.interpret(parsed.data);
     if ('ignore' in trigger) return reply.code(202).send({ status: 'ignored', reason: trigger.ignore });
     const result = await deps.db.transaction((trx) =>
-      enqueueExport(trx, route, { ...trigger, via: 'webhook', snapshot: null }, deps.clock.now()),
+      enqueueExport(trx, route, { ...trigger, via: 'webhook', snapshot: null, delayMs: webhook.delay }, deps.clock.now()),
     );
     if (result.outcome === 'queued') deps.onQueued();
     return reply.code(202).send({ status: result.outcome, job: result.jobId });

@@ -20,6 +20,8 @@ export interface ExportTrigger {
   revision: string | null;
   via: ExportPayload['via'];
   snapshot: Order | null;
+  /** Wait this long before the job may run. */
+  delayMs?: number;
 }
 
 export type EnqueueOutcome = 'queued' | 'already-queued' | 'already-exported' | 'unchanged';
@@ -47,6 +49,7 @@ export async function enqueueExport(
       payload,
       revision: trigger.revision,
       maxAttempts: route.maxAttempts,
+      runAfter: now + (trigger.delayMs ?? 0),
     },
     now,
   );

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { permanent } from '../core/errors.js';
+import { permanent, retryable } from '../core/errors.js';
 import type { FetchedOrder } from '../core/connector.js';
 import type { JobKind } from '../engine/engine.js';
 import { getBinding, markBindingExported, setBindingStage } from '../store/bindings.js';
@@ -7,6 +7,9 @@ import type { Database } from '../store/db.js';
 import { setJobRevision, type Job } from '../store/jobs.js';
 import { exportPayloadSchema } from './enqueue.js';
 import type { RouteRuntime } from './runtime.js';
+
+/** How often a webhook job re-reads an order that its webhook called confirmed before believing otherwise. */
+const uncommittedAttempts = 3;
 
 export interface ExportJobDeps {
   db: Database;
@@ -49,11 +52,15 @@ export function exportJobKind(deps: ExportJobDeps): JobKind {
       } else {
         fetched = (await route.source.fetchOrders([sourceId], signal)).get(sourceId);
       }
-      if (fetched !== undefined && fetched.revision !== job.revision) await setJobRevision(db, job.id, fetched.revision);
       if (fetched === undefined) {
         throw permanent('SOURCE_ORDER_MISSING', `order ${sourceId} no longer exists in ${route.from}`, {
           context: { system: route.from, sourceId },
         });
+      }
+      if (fetched.revision !== job.revision) await setJobRevision(db, job.id, fetched.revision);
+      if (fetched.kind === 'skip' && payload.via === 'webhook' && job.attempts < uncommittedAttempts) {
+        // The webhook said "confirmed" but the order reads otherwise: Odoo has not committed yet.
+        throw retryable('SOURCE_NOT_COMMITTED', `${route.from} announced order ${sourceId} as confirmed but it reads as not confirmed yet: ${fetched.reason}`);
       }
       if (fetched.kind === 'skip') {
         await setBindingStage(db, route.name, sourceId, { stage: 'skipped', lastError: fetched.reason, sourceNumber: fetched.number }, clock.now());

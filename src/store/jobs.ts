@@ -76,6 +76,8 @@ export interface NewJob {
   payload: unknown;
   revision: string | null;
   maxAttempts: number;
+  /** Not before this time (epoch ms); now when absent. */
+  runAfter?: number;
 }
 
 export type EnqueueResult = { id: number; outcome: 'created' | 'revived' | 'refreshed' | 'unchanged' };
@@ -98,7 +100,7 @@ export async function enqueueJob(db: Database | Knex.Transaction, job: NewJob, n
       state: 'pending',
       attempts: 0,
       max_attempts: job.maxAttempts,
-      run_after: now,
+      run_after: job.runAfter ?? now,
       created_at: now,
       updated_at: now,
     })
@@ -120,7 +122,7 @@ export async function enqueueJob(db: Database | Knex.Transaction, job: NewJob, n
         max_attempts: job.maxAttempts,
         payload,
         revision: job.revision,
-        run_after: now,
+        run_after: job.runAfter ?? now,
         lease_owner: null,
         lease_until: null,
         last_error: null,

@@ -96,7 +96,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         name: ROUTE,
         from: 'odoo',
         to: 'ysell',
-        webhook: { token: HOOK_TOKEN },
+        // The stand-in's seed helpers send webhooks after their commit: no need to wait for one.
+        webhook: { token: HOOK_TOKEN, delay: 1 },
         poll: { every: '1h', since: '2000-01-01T00:00:00Z' },
         statusCheck: { every: '1h' },
         ...options.route,

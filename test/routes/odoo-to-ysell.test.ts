@@ -7,6 +7,7 @@ import { ROUTE, startStack, type Stack, type StackOptions } from '../fakes/stack
 import { listBindings, getBinding } from '../../src/store/bindings.js';
 import { listExchanges } from '../../src/store/exchanges.js';
 import { listJobs } from '../../src/store/jobs.js';
+import { XmlRpcClient } from '../../src/xmlrpc/client.js';
 
 async function stackFor(t: Test, options: StackOptions = {}): Promise<{ stack: Stack; catalog: Catalog; lines: string[] }> {
   const { logger, lines } = capturedLogger('debug');
@@ -227,4 +228,31 @@ t.test('no secret reaches the exchange log or the service log', async (t) => {
   }
   t.ok(stored.includes('[REDACTED]'));
   t.ok(lines.some((l) => l.includes('"url":"/hooks/odoo/odoo-to-ysell?token=[REDACTED]"')), 'request lines are logged, scrubbed');
+});
+
+t.test('an order confirmed over RPC, whose webhook arrives before Odoo commits, is still exported', async (t) => {
+  const { stack, catalog } = await stackFor(t);
+  const { odoo, ysell, app } = stack;
+  const id = createSaleOrder(odoo, { partnerId: catalog.partners.brussels, lines: [{ productId: catalog.products.lamp, qty: 1, price: 45 }] });
+  const rpc = new XmlRpcClient({ baseUrl: odoo.url, connector: 'test', timeoutMs: 5000 });
+  await rpc.call('/xmlrpc/2/object', 'execute_kw', [odoo.db, odoo.admin.uid, odoo.admin.apiKey, 'sale.order', 'action_confirm', [[id]]]);
+  await odoo.webhooksSettled();
+  await settle(app);
+  t.equal(ysell.orders().length, 1);
+  t.equal((await getBinding(app.db, ROUTE, String(id)))?.stage, 'exported', 'not skipped as a quotation');
+});
+
+t.test('a webhook that calls a quotation confirmed is believed a few times, then the order is skipped', async (t) => {
+  const { stack, catalog } = await stackFor(t);
+  const { odoo, ysell, app } = stack;
+  const id = createSaleOrder(odoo, { partnerId: catalog.partners.brussels, lines: [{ productId: catalog.products.lamp, qty: 1, price: 45 }] });
+  t.equal((await postHook(stack, { _id: id, _model: 'sale.order', state: 'sale' })).status, 202);
+  await settle(app);
+  const [job] = await listJobs(app.db, { route: ROUTE, kind: 'export' });
+  t.equal(job?.state, 'done');
+  t.equal(job?.attempts, 3, 're-read in case Odoo had not committed the confirmation yet');
+  const binding = await getBinding(app.db, ROUTE, String(id));
+  t.equal(binding?.stage, 'skipped');
+  t.match(binding?.lastError, /in state "draft", not a confirmed sales order/);
+  t.equal(ysell.requests.length, 0);
 });
