@@ -1,5 +1,6 @@
 import { isRetryableHttpStatus, parseRetryAfter, permanent, retryable, type IntegrationError } from '../core/errors.js';
 import type { ExchangeSink } from '../core/exchange.js';
+import { describeFetchFailure } from '../core/fetch-failure.js';
 import { parseMethodResponse, type XmlRpcResponse } from './parse.js';
 import { serializeMethodCall } from './serialize.js';
 import type { XmlRpcValue } from './value.js';
@@ -48,33 +49,6 @@ export function faultSummary(faultString: string): string {
   }
   const firstBreak = trimmed.indexOf('\n');
   return firstBreak < 0 ? trimmed : trimmed.slice(0, firstBreak).trim();
-}
-
-/** Error codes and messages with which Node's fetch (undici) reports a connection closed under it. */
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
-const RESET_MESSAGES = ['socket hang up', 'other side closed'];
-
-interface Cause {
-  code: string | undefined;
-  message: string;
-}
-
-/** fetch wraps the socket error in a TypeError("fetch failed"); the useful part is down the cause chain. */
-function rootCause(err: unknown): Cause {
-  let current: unknown = err;
-  let code: string | undefined;
-  let message = err instanceof Error ? err.message : String(err);
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    const candidate = (current as { code?: unknown }).code;
-    if (typeof candidate === 'string') code = candidate;
-    if (current.message !== '' && current.message !== 'fetch failed') message = current.message;
-    current = current.cause;
-  }
-  return { code, message };
-}
-
-function isReset(cause: Cause): boolean {
-  return (cause.code !== undefined && RESET_CODES.has(cause.code)) || RESET_MESSAGES.some((m) => cause.message.includes(m));
 }
 
 function displayName(connector: string): string {
@@ -152,23 +126,21 @@ export class XmlRpcClient {
       retryAfter = response.headers.get('retry-after');
       text = await response.text();
     } catch (err) {
+      const failure = describeFetchFailure(err, timeout, signal);
       let error: IntegrationError;
-      let reset = false;
-      if (timeout.aborted) {
+      if (failure.kind === 'timeout') {
         error = retryable('TIMEOUT', `${this.system} did not answer ${method} within ${this.timeoutMs} ms`, { context, cause: err });
-      } else if (signal?.aborted === true) {
+      } else if (failure.kind === 'aborted') {
         error = retryable('ABORTED', `the call to ${this.system} ${method} was cancelled`, { context, cause: err });
       } else {
-        const cause = rootCause(err);
-        reset = isReset(cause);
         error = retryable(
           'CONNECTION_FAILED',
-          `could not reach ${this.system} for ${method}: ${cause.message}${cause.code === undefined ? '' : ` (${cause.code})`}`,
-          { context: cause.code === undefined ? context : { ...context, code: cause.code }, cause: err },
+          `could not reach ${this.system} for ${method}: ${failure.message}${failure.code === undefined ? '' : ` (${failure.code})`}`,
+          { context: failure.code === undefined ? context : { ...context, code: failure.code }, cause: err },
         );
       }
       report(null, error.message);
-      return { error, reset };
+      return { error, reset: failure.reset };
     }
 
     if (httpStatus < 200 || httpStatus >= 300) {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { isRetryableHttpStatus, parseRetryAfter, permanent, retryable, type ErrorContext, type IntegrationError } from '../../core/errors.js';
 import type { ExchangeEntry, ExchangeSink } from '../../core/exchange.js';
+import { describeFetchFailure, type FetchFailure } from '../../core/fetch-failure.js';
 import {
   yiiErrorSchema,
   yiiValidationErrorsSchema,
@@ -59,8 +60,6 @@ const pageSize = 50;
  */
 const maxFindPages = 20;
 const snippetLength = 200;
-/** Errors on a socket the server closed under us; on a kept-alive socket one repeat of a GET is safe. */
-const resetCodes = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
 function snippet(text: string): string {
   return text.length > snippetLength ? `${text.slice(0, snippetLength)}…` : text;
@@ -72,20 +71,6 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   } catch {
     return { ok: false };
   }
-}
-
-function causeCode(err: unknown): string | undefined {
-  const cause = err instanceof Error ? err.cause : undefined;
-  if (typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string') return cause.code;
-  return undefined;
-}
-
-function causeText(err: unknown): string {
-  const code = causeCode(err);
-  if (code !== undefined) return code;
-  const cause = err instanceof Error ? err.cause : undefined;
-  if (cause instanceof Error) return cause.message;
-  return err instanceof Error ? err.message : String(err);
 }
 
 function summarizeValidation(errors: YiiValidationErrors): string {
@@ -194,9 +179,11 @@ export class YsellClient {
         responseHeaders = response.headers;
         text = await response.text();
       } catch (err) {
-        const error = this.transportError(err, operation, status, timeout, call.signal);
+        const failure = describeFetchFailure(err, timeout, call.signal);
+        const error = this.transportError(err, failure, operation, status);
         entry({ httpStatus: status, responseBody: '', fault: null, error: error.message });
-        if (call.method === 'GET' && !connectionRetried && status === null && resetCodes.has(causeCode(err) ?? '')) {
+        // On a kept-alive socket the server closed, one repeat of a GET is safe.
+        if (call.method === 'GET' && !connectionRetried && status === null && failure.reset) {
           connectionRetried = true;
           continue;
         }
@@ -299,21 +286,15 @@ export class YsellClient {
     return { error, fault };
   }
 
-  private transportError(
-    err: unknown,
-    operation: string,
-    httpStatus: number | null,
-    timeout: AbortSignal,
-    callerSignal: AbortSignal | undefined,
-  ): IntegrationError {
+  private transportError(err: unknown, failure: FetchFailure, operation: string, httpStatus: number | null): IntegrationError {
     const context: ErrorContext = { system: 'ysell', operation, ...(httpStatus === null ? {} : { httpStatus }) };
-    if (callerSignal?.aborted === true) {
+    if (failure.kind === 'aborted') {
       return retryable('ABORTED', `The call ${operation} to Ysell was cancelled before it finished`, { context, cause: err });
     }
-    if (timeout.aborted) {
+    if (failure.kind === 'timeout') {
       return retryable('TIMEOUT', `Ysell did not answer ${operation} within ${this.options.timeoutMs} ms`, { context, cause: err });
     }
-    return retryable('CONNECTION_FAILED', `Could not reach Ysell at ${new URL(this.baseUrl).host} for ${operation} (${causeText(err)})`, {
+    return retryable('CONNECTION_FAILED', `Could not reach Ysell at ${new URL(this.baseUrl).host} for ${operation} (${failure.code ?? failure.message})`, {
       context,
       cause: err,
     });
