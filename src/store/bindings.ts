@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Database } from './db.js';
+import { whereGiven, type Database } from './db.js';
 
 /**
  * Where one source order is in its life on one route:
@@ -167,9 +167,6 @@ export interface BindingFilter {
 
 export async function listBindings(db: Db, filter: BindingFilter = {}): Promise<Binding[]> {
   const query = db<BindingRecord>('bindings').orderBy('id', 'desc').limit(filter.limit ?? 100);
-  if (filter.route !== undefined) query.where('route', filter.route);
-  if (filter.sourceNumber !== undefined) query.where('source_number', filter.sourceNumber);
-  if (filter.destinationId !== undefined) query.where('destination_id', filter.destinationId);
-  if (filter.stage !== undefined) query.where('stage', filter.stage);
+  whereGiven(query, { route: filter.route, source_number: filter.sourceNumber, destination_id: filter.destinationId, stage: filter.stage });
   return (await query).map(toBinding);
 }

@@ -84,3 +84,9 @@ export async function migrate(db: Database): Promise<string[]> {
 export function isPostgres(db: Database): boolean {
   return db.client.config.client === 'pg';
 }
+
+/** Adds `column = value` for every condition that is given: the optional filters of the list queries. */
+export function whereGiven<Q extends Knex.QueryBuilder>(query: Q, conditions: Record<string, string | number | undefined>): Q {
+  for (const [column, value] of Object.entries(conditions)) if (value !== undefined) void query.where(column, value);
+  return query;
+}

@@ -1,4 +1,4 @@
-import type { Database } from './db.js';
+import { whereGiven, type Database } from './db.js';
 
 export interface StoredExchange {
   id: number;
@@ -66,9 +66,7 @@ export interface ExchangeFilter {
 
 export async function listExchanges(db: Database, filter: ExchangeFilter = {}): Promise<StoredExchange[]> {
   const query = db<ExchangeRecord>('exchanges').orderBy('id', 'asc').limit(filter.limit ?? 1000);
-  if (filter.route !== undefined) query.where('route', filter.route);
-  if (filter.sourceId !== undefined) query.where('source_id', filter.sourceId);
-  if (filter.connector !== undefined) query.where('connector', filter.connector);
+  whereGiven(query, { route: filter.route, source_id: filter.sourceId, connector: filter.connector });
   return (await query).map((r) => ({
     id: r.id,
     connector: r.connector,
@@ -88,9 +86,7 @@ export async function listExchanges(db: Database, filter: ExchangeFilter = {}): 
 }
 
 export async function countExchanges(db: Database, filter: { route?: string; sourceId?: string } = {}): Promise<number> {
-  const query = db('exchanges');
-  if (filter.route !== undefined) query.where('route', filter.route);
-  if (filter.sourceId !== undefined) query.where('source_id', filter.sourceId);
+  const query = whereGiven(db('exchanges'), { route: filter.route, source_id: filter.sourceId });
   const row = await query.count<{ n: number | string }[]>('* as n').first();
   return Number(row?.n ?? 0);
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isPostgres, type Database } from './db.js';
+import { isPostgres, whereGiven, type Database } from './db.js';
 
 export type JobState = 'pending' | 'running' | 'done' | 'dead';
 
@@ -245,12 +245,6 @@ export async function adoptRevision(db: Database, id: number, expected: string |
   await query.update({ revision });
 }
 
-/** When the next pending job is due, so an idle worker sleeps exactly until then. */
-export async function nextDueAt(db: Database): Promise<number | null> {
-  const row = await db('jobs').where({ state: 'pending' }).min<{ due: number | null }>('run_after as due').first();
-  return row?.due === null || row?.due === undefined ? null : Number(row.due);
-}
-
 export interface JobFilter {
   state?: JobState;
   route?: string;
@@ -261,10 +255,7 @@ export interface JobFilter {
 
 export async function listJobs(db: Database, filter: JobFilter = {}): Promise<Job[]> {
   const query = db<JobRecord>('jobs').orderBy('id', 'desc').limit(filter.limit ?? 100);
-  if (filter.state !== undefined) query.where('state', filter.state);
-  if (filter.route !== undefined) query.where('route', filter.route);
-  if (filter.sourceId !== undefined) query.where('source_id', filter.sourceId);
-  if (filter.kind !== undefined) query.where('kind', filter.kind);
+  whereGiven(query, { state: filter.state, route: filter.route, source_id: filter.sourceId, kind: filter.kind });
   return (await query).map(toJob);
 }
 
