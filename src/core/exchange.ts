@@ -23,5 +23,3 @@ export interface ExchangeEntry {
 }
 
 export type ExchangeSink = (entry: ExchangeEntry) => void;
-
-export const discardExchanges: ExchangeSink = () => {};

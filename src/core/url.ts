@@ -1,5 +1,3 @@
-import { permanent } from './errors.js';
-
 const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 export function isLoopbackHost(hostname: string): boolean {
@@ -20,10 +18,4 @@ export function checkExternalUrl(raw: string): string | null {
   if (url.protocol === 'https:') return null;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null;
   return 'must use https:// (plain http is accepted only for localhost)';
-}
-
-export function assertExternalUrl(raw: string, what: string): string {
-  const problem = checkExternalUrl(raw);
-  if (problem !== null) throw permanent('INSECURE_URL', `${what} ${problem}: ${raw}`);
-  return raw.replace(/\/+$/, '');
 }

@@ -102,10 +102,6 @@ export class JobEngine {
     });
   }
 
-  get activeCount(): number {
-    return this.active.size;
-  }
-
   private async loop(): Promise<void> {
     const { logger, idlePollMs, concurrency } = this.options;
     while (this.running) {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationSchema } from '../../config/duration.js';
 import { checkExternalUrl } from '../../core/url.js';
 import { odooDefaults } from '../odoo/fields.js';
+import { defaultYsellPaths } from './client.js';
 
 const path = z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, 'expected a path starting with "/"');
 
@@ -26,9 +27,9 @@ export const ysellConfigSchema = z.strictObject({
   timeout: durationSchema.default(15_000),
   paths: z
     .strictObject({
-      create: path.default('/api/orders/create'),
-      status: path.default('/api/orders/status'),
-      find: path.default('/api/v1/order'),
+      create: path.default(defaultYsellPaths.create),
+      status: path.default(defaultYsellPaths.status),
+      find: path.default(defaultYsellPaths.find),
     })
     .prefault({}),
 });

@@ -1,8 +1,9 @@
 import { isIntegrationError, permanent } from '../../core/errors.js';
-import type { Connector, ConnectorContext, ConnectorDefinition, OrderDestination } from '../../core/connector.js';
+import type { Connector, ConnectorContext, ConnectorDefinition, DestinationRef, OrderDestination } from '../../core/connector.js';
 import { YsellClient } from './client.js';
 import { ysellConfigSchema, type YsellConfig } from './config.js';
 import { toYsellOrder } from './mapper.js';
+import type { YsellOrder } from './schemas.js';
 
 /**
  * The API key, read where the user keeps it and remembered for a while. Reading it again after a 401
@@ -59,6 +60,10 @@ function keyReader(config: YsellConfig, context: ConnectorContext): () => Promis
   };
 }
 
+function toRef(order: YsellOrder): DestinationRef {
+  return { id: String(order.id), status: order.status?.status_name ?? null };
+}
+
 function takenOrderNumber(fields: unknown): boolean {
   return Array.isArray(fields) && fields.some((f: { field?: unknown; message?: unknown }) => f.field === 'order_num' && /taken/i.test(String(f.message)));
 }
@@ -80,7 +85,7 @@ export function createYsellConnector(config: YsellConfig, context: ConnectorCont
     },
     async findByExternalId(externalId, signal) {
       const found = await client.findOrderByNumber(externalId, signal);
-      return found === null ? null : { id: String(found.id), status: found.status?.status_name ?? null };
+      return found === null ? null : toRef(found);
     },
     async readStatus(destinationId, signal) {
       const id = Number(destinationId);
@@ -89,13 +94,12 @@ export function createYsellConnector(config: YsellConfig, context: ConnectorCont
     },
     async create(order, signal) {
       try {
-        const created = await client.createOrder(toYsellOrder(order), signal);
-        return { id: String(created.id), status: created.status?.status_name ?? null };
+        return toRef(await client.createOrder(toYsellOrder(order), signal));
       } catch (err) {
         // Someone created it between our look-up and our create (another replica, a person): use theirs.
         if (isIntegrationError(err) && err.code === 'YSELL_VALIDATION' && takenOrderNumber(err.context['fields'])) {
           const existing = await client.findOrderByNumber(order.number, signal);
-          if (existing !== null) return { id: String(existing.id), status: existing.status?.status_name ?? null };
+          if (existing !== null) return toRef(existing);
         }
         throw err;
       }
