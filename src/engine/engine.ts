@@ -14,7 +14,7 @@ export interface JobRun {
 
 export interface JobKind {
   run(job: Job, run: JobRun): Promise<void>;
-  /** Called once when the job dies (permanent error or attempts used up), after it is marked dead. */
+  /** Called once when the job dies (permanent error or attempts used up) with the job as stored dead. */
   onDead?(job: Job, error: IntegrationError): Promise<void>;
 }
 
@@ -208,14 +208,12 @@ export class JobEngine {
       error.kind === 'retryable' ? `${error.message} (gave up after ${job.attempts} attempts)` : error.message,
     );
     const dead = await markDead(this.options.db, job.id, this.options.owner, { code: error.code, message }, this.options.clock.now());
-    if (!dead) return;
+    if (dead === null) return;
     log.error({ code: error.code, err: message }, 'job dead');
     const onDead = kind?.onDead?.bind(kind);
     if (onDead === undefined) return;
     try {
-      await withCallContext({ route: job.route, sourceId: job.sourceId, jobId: job.id }, () =>
-        onDead({ ...job, lastError: message, lastErrorCode: error.code }, error),
-      );
+      await withCallContext({ route: job.route, sourceId: job.sourceId, jobId: job.id }, () => onDead(dead, error));
     } catch (err) {
       log.error({ err }, 'could not report a dead job');
     }

@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { permanent } from '../core/errors.js';
 import type { JobKind } from '../engine/engine.js';
 import type { Database } from '../store/db.js';
-import { adoptRevision, enqueueJob, getJob, type Job } from '../store/jobs.js';
+import { adoptRevision, enqueueJob, type Job } from '../store/jobs.js';
 import type { RouteRuntime } from './runtime.js';
 
 const payloadSchema = z.object({ marker: z.string(), title: z.string(), message: z.string(), failedJob: z.number().int(), failedRevision: z.string().nullable() });
@@ -20,8 +20,6 @@ const titles: Record<string, (route: RouteRuntime) => string> = {
  */
 export async function queueFailureNotice(db: Database, clock: Clock, route: RouteRuntime, dead: Job): Promise<void> {
   if (dead.sourceId === null || route.source.notifyFailure === undefined) return;
-  // The job may have recorded the revision it read while it ran; the claim-time copy does not have it.
-  const failedRevision = (await getJob(db, dead.id))?.revision ?? dead.revision;
   const marker = `order-bridge:${dead.kind}:${dead.id}:${clock.now()}`;
   const advice =
     dead.kind === 'export'
@@ -39,7 +37,7 @@ export async function queueFailureNotice(db: Database, clock: Clock, route: Rout
         title: (titles[dead.kind] ?? titles['export']!)(route),
         message: `${dead.lastError ?? 'unknown error'}\n${advice}`,
         failedJob: dead.id,
-        failedRevision,
+        failedRevision: dead.revision,
       },
       revision: null,
       maxAttempts: route.maxAttempts,

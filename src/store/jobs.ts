@@ -201,23 +201,27 @@ export async function scheduleRetry(
   return updated > 0;
 }
 
+/** Marks the job dead; returns it as stored (with what its handler recorded), or null if it was not ours. */
 export async function markDead(
   db: Database,
   id: number,
   owner: string,
   failure: { code: string; message: string },
   now: number,
-): Promise<boolean> {
-  const updated = await db('jobs').where({ id, lease_owner: owner, state: 'running' }).update({
-    state: 'dead',
-    lease_owner: null,
-    lease_until: null,
-    last_error_code: failure.code,
-    last_error: failure.message,
-    finished_at: now,
-    updated_at: now,
-  });
-  return updated > 0;
+): Promise<Job | null> {
+  const [row] = await db('jobs')
+    .where({ id, lease_owner: owner, state: 'running' })
+    .update({
+      state: 'dead',
+      lease_owner: null,
+      lease_until: null,
+      last_error_code: failure.code,
+      last_error: failure.message,
+      finished_at: now,
+      updated_at: now,
+    })
+    .returning<JobRecord[]>('*');
+  return row === undefined ? null : toJob(row);
 }
 
 /** Puts a dead job back in the queue with fresh attempts (an operator fixed the cause). */

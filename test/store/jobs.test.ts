@@ -52,7 +52,7 @@ for (const backend of backends()) {
     t.same(await claimJobs(db, { owner: 'w', now: 4999, leaseMs: 100, limit: 1 }), []);
     const [again] = await claimJobs(db, { owner: 'w', now: 5000, leaseMs: 100, limit: 1 });
     t.equal(again?.lastErrorCode, 'HTTP_503');
-    t.ok(await markDead(db, id, 'w', { code: 'BAD', message: 'fix it' }, 5001));
+    t.match(await markDead(db, id, 'w', { code: 'BAD', message: 'fix it' }, 5001), { state: 'dead', lastError: 'fix it', revision: 'v1' });
 
     t.equal((await enqueueJob(db, job('a', 'v1'), 6000)).outcome, 'unchanged', 'same revision: stays dead');
     t.equal((await enqueueJob(db, job('a', 'v2'), 6001)).outcome, 'revived', 'new revision: queued again');
