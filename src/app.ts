@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { AsyncTask, CronJob, SimpleIntervalJob } from 'toad-scheduler';
 import type { ResolvedConfig } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
-import type { Connector } from './core/connector.js';
+import type { Connector, SalesSession, SessionInfo } from './core/connector.js';
 import { SecretScrubber } from './core/redact.js';
 import type { ConnectorRegistry } from './core/registry.js';
 import { JobEngine, type JobKind } from './engine/engine.js';
@@ -15,8 +15,10 @@ import { deliveredJobKind } from './routes/delivered-job.js';
 import { exportJobKind } from './routes/export-job.js';
 import { notifyJobKind, queueFailureNotice } from './routes/notify.js';
 import { pollRoute, type PollSummary } from './routes/poll.js';
+import { canReconcile, reconcileRoute, type ReconcileSummary } from './routes/reconcile.js';
 import { checkStatuses, type StatusCheckSummary } from './routes/status-check.js';
 import type { RouteRuntime } from './routes/runtime.js';
+import { connectorState } from './store/cursors.js';
 import { migrate, openDatabase, type Database } from './store/db.js';
 
 export interface AppOptions {
@@ -40,6 +42,10 @@ export interface App {
   start(): Promise<string>;
   pollNow(route: string): Promise<PollSummary>;
   checkStatusNow(route: string): Promise<StatusCheckSummary>;
+  reconcileNow(route: string, options?: { days?: number; onProgress?: (summary: ReconcileSummary) => void }): Promise<ReconcileSummary>;
+  /** The destination's sales session (MoySklad's retail shift): open or reuse, or close. */
+  openSession(route: string): Promise<SessionInfo>;
+  closeSession(route: string): Promise<SessionInfo | null>;
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -75,6 +81,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           if (found === undefined) throw new Error(`no connection named "${other}"`);
           return found;
         },
+        state: connectorState(db, name, clock),
       }),
     );
   }
@@ -175,38 +182,84 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
   }
 
+  function reconcileNow(name: string, run: { days?: number; onProgress?: (summary: ReconcileSummary) => void } = {}): Promise<ReconcileSummary> {
+    const route = routeNamed(name);
+    const settings = route.config.reconcile;
+    return once(`reconcile:${name}`, async () => {
+      const summary = await reconcileRoute(
+        { clock, logger },
+        route,
+        {
+          days: run.days ?? (settings === false ? 45 : settings.days),
+          statuses: settings === false ? ['awaiting_packaging', 'awaiting_deliver', 'delivering'] : settings.statuses,
+          ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }),
+        },
+        shutdown.signal,
+      );
+      await recorder.flush();
+      return summary;
+    });
+  }
+
+  function sessionOf(name: string): SalesSession {
+    const route = routeNamed(name);
+    const session = route.destination.session;
+    if (session === undefined) throw new Error(`route ${name}: ${route.to} has no sales session (retail shift) to open or close`);
+    return session;
+  }
+
+  async function withFlush<T>(run: Promise<T>): Promise<T> {
+    try {
+      return await run;
+    } finally {
+      await recorder.flush();
+    }
+  }
+
+  function openSession(name: string): Promise<SessionInfo> {
+    const session = sessionOf(name);
+    return once(`session:${name}`, () => withFlush(session.open(shutdown.signal)));
+  }
+
+  function closeSession(name: string): Promise<SessionInfo | null> {
+    const session = sessionOf(name);
+    return once(`session:${name}`, () => withFlush(session.close(shutdown.signal)));
+  }
+
+  /** A scheduled run of the poll; with a session that closes after each run, once the run's orders are out. */
+  async function scheduledPoll(route: RouteRuntime): Promise<void> {
+    await pollNow(route.name);
+    if (route.destination.session?.closeAfterRun === true) {
+      await engine.whenIdle();
+      const closed = await closeSession(route.name);
+      if (closed !== null) logger.info({ route: route.name, shift: closed.name }, 'sales session closed after the run');
+    }
+  }
+
   if (options.schedule === true) {
     await http.register(fastifySchedule);
-    for (const route of routes.values()) {
-      if (route.config.poll !== false) {
-        const task = new AsyncTask(
-          `poll:${route.name}`,
-          async () => {
-            await pollNow(route.name);
-          },
-          (err) => logger.error({ err, route: route.name }, 'poll failed; the next one will try again'),
-        );
-        // preventOverrun: a slow poll is never run twice at once.
+    // preventOverrun: a slow run is never started twice at once.
+    const schedule = (id: string, timing: { every: number; cron?: string | undefined; runImmediately?: boolean }, run: () => Promise<unknown>, what: string): void => {
+      const task = new AsyncTask(
+        id,
+        async () => {
+          await run();
+        },
+        (err) => logger.error({ err, task: id }, `${what} failed; the next one will try again`),
+      );
+      if (timing.cron !== undefined) http.scheduler.addCronJob(new CronJob({ cronExpression: timing.cron }, task, { id, preventOverrun: true }));
+      else
         http.scheduler.addSimpleIntervalJob(
-          new SimpleIntervalJob({ milliseconds: route.config.poll.every, runImmediately: true }, task, { id: `poll:${route.name}`, preventOverrun: true }),
+          new SimpleIntervalJob({ milliseconds: timing.every, runImmediately: timing.runImmediately ?? false }, task, { id, preventOverrun: true }),
         );
-      }
-      const statusCheck = route.config.statusCheck;
+    };
+    for (const route of routes.values()) {
+      const { poll, statusCheck, reconcile } = route.config;
+      if (poll !== false) schedule(`poll:${route.name}`, { every: poll.every, runImmediately: true }, () => scheduledPoll(route), 'poll');
       if (statusCheck !== false && route.destination.readStatus !== undefined) {
-        const task = new AsyncTask(
-          `status:${route.name}`,
-          async () => {
-            await checkStatusNow(route.name);
-          },
-          (err) => logger.error({ err, route: route.name }, 'status check failed; the next one will try again'),
-        );
-        const id = `status:${route.name}`;
-        if (statusCheck.cron !== undefined) {
-          http.scheduler.addCronJob(new CronJob({ cronExpression: statusCheck.cron }, task, { id, preventOverrun: true }));
-        } else {
-          http.scheduler.addSimpleIntervalJob(new SimpleIntervalJob({ milliseconds: statusCheck.every }, task, { id, preventOverrun: true }));
-        }
+        schedule(`status:${route.name}`, statusCheck, () => checkStatusNow(route.name), 'status check');
       }
+      if (reconcile !== false && canReconcile(route)) schedule(`reconcile:${route.name}`, reconcile, () => reconcileNow(route.name), 'status reconciliation');
     }
   }
 
@@ -227,6 +280,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     pollNow,
     checkStatusNow,
+    reconcileNow,
+    openSession,
+    closeSession,
     async stop(graceMs = 10_000) {
       shutdown.abort(new Error('service is shutting down'));
       await http.close();

@@ -17,6 +17,10 @@ Usage:
   order-bridge poll ROUTE   [--config PATH]   poll a route's source once and export what it finds
   order-bridge status-check ROUTE [--config PATH]
                                               ask the destination for delivery statuses once, now
+  order-bridge reconcile ROUTE [--days 45] [--config PATH]
+                                              correct the source status kept on destination documents
+  order-bridge moysklad shift open|close ROUTE [--config PATH]
+                                              open (or reuse) / close the retail shift the route sells into
   order-bridge jobs         [--config PATH] [--state pending|running|done|dead] [--route ROUTE]
   order-bridge retry JOB_ID [--config PATH]   put a dead job back in the queue
   order-bridge demo         [--keep]          run the Odoo → Ysell demo against local stand-ins
@@ -45,10 +49,11 @@ async function main(argv: string[]): Promise<number> {
       keep: { type: 'boolean', default: false },
       state: { type: 'string' },
       route: { type: 'string' },
+      days: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [command, argument] = positionals;
+  const [command, argument, ...rest] = positionals;
   if (values.help || command === undefined) {
     console.log(usage);
     return command === undefined && !values.help ? 2 : 0;
@@ -112,6 +117,32 @@ async function main(argv: string[]): Promise<number> {
           console.log(`  ${change.number ?? change.sourceId} (${change.destinationId}): ${change.from ?? '?'} → ${change.to}${outcome}`);
         }
         for (const failure of summary.failed) console.log(`  ${failure.number ?? failure.sourceId}: ${failure.error}`);
+        return 0;
+      });
+    }
+    case 'reconcile': {
+      if (argument === undefined) throw new ConfigError(['reconcile: name the route to reconcile']);
+      const days = values.days === undefined ? undefined : Number(values.days);
+      if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 365)) throw new ConfigError(['reconcile: --days must be a whole number from 1 to 365']);
+      return withApp(config, async (app) => {
+        const summary = await app.reconcileNow(argument, days === undefined ? {} : { days });
+        console.log(`${argument}: ${summary.checked} document(s) checked over ${summary.days} days, ${summary.changed} changed, ${summary.unchanged} unchanged, ${summary.missing} missing at the source`);
+        return 0;
+      });
+    }
+    case 'moysklad': {
+      const [verb, route] = rest;
+      if (argument !== 'shift' || (verb !== 'open' && verb !== 'close') || route === undefined) {
+        throw new ConfigError(['usage: order-bridge moysklad shift open|close ROUTE']);
+      }
+      return withApp(config, async (app) => {
+        if (verb === 'open') {
+          const shift = await app.openSession(route);
+          console.log(`${route}: retail shift ${shift.name} (${shift.id}) ${shift.existing ? 'was already open' : 'opened'} since ${shift.openedAt}`);
+          return 0;
+        }
+        const shift = await app.closeSession(route);
+        console.log(shift === null ? `${route}: no retail shift was open` : `${route}: retail shift ${shift.name} (${shift.id}) closed at ${shift.closedAt ?? '?'}`);
         return 0;
       });
     }

@@ -17,6 +17,15 @@ const routeNameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'use lower-case letters, digits, "-" and "_" (it appears in URLs)');
 
+const cronSchema = z.string().refine((expression) => {
+  try {
+    new Cron(expression, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a valid cron expression (e.g. "5 * * * *")');
+
 export const routeSchema = z.strictObject({
   name: routeNameSchema,
   from: z.string().min(1),
@@ -54,21 +63,27 @@ export const routeSchema = z.strictObject({
       z.strictObject({
         every: durationSchema.default(3_600_000),
         /** A cron expression instead of an interval, e.g. "5 * * * *". */
-        cron: z
-          .string()
-          .refine((expression) => {
-            try {
-              new Cron(expression, { paused: true }).stop();
-              return true;
-            } catch {
-              return false;
-            }
-          }, 'not a valid cron expression (e.g. "5 * * * *")')
-          .optional(),
+        cron: cronSchema.optional(),
         /** Status names that mean "delivered" (Ysell answers a status object with status_name). */
         deliveredStatuses: z.array(z.string().min(1)).min(1).default(['Done']),
         /** Status reads in flight at once. */
         concurrency: z.number().int().min(1).max(32).default(4),
+      }),
+    ])
+    .prefault({}),
+  /**
+   * Corrects the source status recorded on destination documents (Ozon → MoySklad); runs only where both
+   * ends support it.
+   */
+  reconcile: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        every: durationSchema.default(21_600_000),
+        cron: cronSchema.optional(),
+        days: z.number().int().min(1).max(365).default(45),
+        /** Recorded statuses that may still change; documents in any other status are left alone. */
+        statuses: z.array(z.string().min(1)).min(1).default(['awaiting_packaging', 'awaiting_deliver', 'delivering']),
       }),
     ])
     .prefault({}),
@@ -112,6 +127,7 @@ export const configSchema = z.strictObject({
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type PollConfig = Exclude<RouteConfig['poll'], false>;
 export type StatusCheckConfig = Exclude<RouteConfig['statusCheck'], false>;
+export type ReconcileConfig = Exclude<RouteConfig['reconcile'], false>;
 export type ServiceConfig = z.infer<typeof configSchema>;
 
 /** The validated config, with each connection's settings parsed by its connector's schema. */

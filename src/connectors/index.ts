@@ -1,8 +1,10 @@
 import { ConnectorRegistry } from '../core/registry.js';
+import { moyskladConnector } from './moysklad/connector.js';
 import { odooConnector } from './odoo/connector.js';
+import { ozonConnector } from './ozon/connector.js';
 import { ysellConnector } from './ysell/connector.js';
 
 /** The one place that knows the concrete connectors: add a connector here with one line. */
 export function builtinConnectors(): ConnectorRegistry {
-  return new ConnectorRegistry().register(odooConnector).register(ysellConnector);
+  return new ConnectorRegistry().register(odooConnector).register(ysellConnector).register(ozonConnector).register(moyskladConnector);
 }

@@ -60,6 +60,46 @@ export interface OrderSource {
    * that would queue the failed job again.
    */
   notifyFailure?(notice: FailureNotice, signal: AbortSignal): Promise<{ revision: string | null }>;
+  /**
+   * Status reconciliation: the current status of every order the source has from `since` until now, by
+   * order number. Orders it no longer lists are absent.
+   */
+  statusesSince?(since: Date, signal: AbortSignal): Promise<Map<string, string>>;
+}
+
+/** A document at the destination that records its source order's status (e.g. Ozon's, on a MoySklad sale). */
+export interface TrackedOrder {
+  destinationId: string;
+  /** The source order number (our external id). */
+  number: string;
+  sourceStatus: string;
+}
+
+/** Destinations that keep the source's status on their documents and let us correct it later. */
+export interface SourceStatusKeeper {
+  /** Documents created since `since` whose recorded source status is one of `statuses`, page by page. */
+  listTracked(since: Date, statuses: readonly string[], signal: AbortSignal): AsyncIterable<TrackedOrder[]>;
+  updateStatuses(changes: readonly { destinationId: string; sourceStatus: string }[], signal: AbortSignal): Promise<void>;
+}
+
+/** A till session that sales are written into (MoySklad's retail shift). */
+export interface SalesSession {
+  /** Opens one, or returns the one already open. */
+  open(signal: AbortSignal): Promise<SessionInfo>;
+  /** Closes the open one; null when none was open. */
+  close(signal: AbortSignal): Promise<SessionInfo | null>;
+  /** Close it after each scheduled run of a route into this destination has exported what it queued. */
+  readonly closeAfterRun: boolean;
+}
+
+export interface SessionInfo {
+  id: string;
+  name: string;
+  /** ISO times. */
+  openedAt: string;
+  closedAt: string | null;
+  /** It was already open (open) or already closed (close). */
+  existing: boolean;
 }
 
 /** An exported order that the destination reports delivered. */
@@ -100,6 +140,8 @@ export interface OrderDestination {
   create(order: Order, signal: AbortSignal): Promise<DestinationRef>;
   /** The destination's current status name for one of its orders; null when it has none. */
   readStatus?(destinationId: string, signal: AbortSignal): Promise<string | null>;
+  sourceStatuses?: SourceStatusKeeper;
+  session?: SalesSession;
 }
 
 /** A connector that keeps secrets other connectors need (Odoo's ir.config_parameter holds the Ysell key). */
@@ -123,6 +165,13 @@ export interface ConnectorContext {
   logger: Logger;
   /** Another configured connection, looked up when first used (connections may refer to each other). */
   connection(name: string): Connector;
+  /** Small durable values this connection must remember across restarts (e.g. the open retail shift). */
+  state: ConnectorState;
+}
+
+export interface ConnectorState {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
 }
 
 export type ConnectorRole = 'source' | 'destination';

@@ -1,0 +1,153 @@
+/**
+ * MoySklad's request budget, kept on our side (contract notes §3.2): at most `units` request units in any
+ * `windowMs`, each request costing `weight()` units, and at most `maxParallel` requests in flight. The
+ * account is switched off after hundreds of 429s a minute, so a 429 here means our accounting was wrong;
+ * no well-kept library does weighted sliding windows synchronised from server headers, hence this class.
+ *
+ * A request's units leave the window `windowMs` after its answer arrived, not after it was sent: the server
+ * counted it somewhere in between, and the later moment is the safe one.
+ */
+export interface BudgetOptions {
+  units: number;
+  windowMs: number;
+  maxParallel: number;
+  /** What the next request costs; MoySklad changes user-token weights by date. */
+  weight: () => number;
+  now?: () => number;
+}
+
+export interface BudgetStats {
+  requests: number;
+  /** 429s the server sent us despite the budget. */
+  rejected: number;
+  /** Time requests spent waiting for room, in all. */
+  waitedMs: number;
+}
+
+/** What the server said about the budget in its answer (headers), read by the client. */
+export interface BudgetFeedback {
+  /** X-RateLimit-Remaining: units left in the server's window after this request. */
+  remaining?: number | undefined;
+  /** The server refused the request for its rate: pause everyone for this long. */
+  rejectedForMs?: number | undefined;
+}
+
+interface Waiter {
+  weight: number;
+  queuedAt: number;
+  resolve: (ticket: BudgetTicket) => void;
+  reject: (err: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+export interface BudgetTicket {
+  /** Call once the answer (or the failure) arrived. */
+  release(feedback?: BudgetFeedback): void;
+}
+
+export class RequestBudget {
+  readonly stats: BudgetStats = { requests: 0, rejected: 0, waitedMs: 0 };
+  private readonly now: () => number;
+  /** Completed requests still inside the window, oldest first. */
+  private spent: { at: number; units: number }[] = [];
+  private inFlightUnits = 0;
+  private inFlight = 0;
+  private pausedUntil = 0;
+  private readonly queue: Waiter[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: BudgetOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  acquire(signal?: AbortSignal): Promise<BudgetTicket> {
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    return new Promise<BudgetTicket>((resolve, reject) => {
+      const waiter: Waiter = {
+        weight: Math.min(this.options.units, Math.max(1, this.options.weight())),
+        queuedAt: this.now(),
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const index = this.queue.indexOf(waiter);
+          if (index >= 0) this.queue.splice(index, 1);
+          reject(signal?.reason);
+          this.pump();
+        },
+      };
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.queue.push(waiter);
+      this.pump();
+    });
+  }
+
+  /** Units used in the window right now (answered and in flight). */
+  used(): number {
+    this.prune();
+    return this.spent.reduce((sum, s) => sum + s.units, 0) + this.inFlightUnits;
+  }
+
+  private prune(): void {
+    const horizon = this.now() - this.options.windowMs;
+    while (this.spent.length > 0 && (this.spent[0]?.at ?? 0) <= horizon) this.spent.shift();
+  }
+
+  /** Lets waiting requests go, in order, while there is room; otherwise sleeps until room appears. */
+  private pump(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    for (;;) {
+      const head = this.queue[0];
+      if (head === undefined) return;
+      const now = this.now();
+      if (now < this.pausedUntil) return this.wakeAt(this.pausedUntil);
+      if (this.inFlight >= this.options.maxParallel) return; // a release pumps again
+      if (this.used() + head.weight > this.options.units) {
+        const oldest = this.spent[0];
+        if (oldest === undefined) return; // only in-flight units: a release pumps again
+        return this.wakeAt(oldest.at + this.options.windowMs + 1);
+      }
+      this.queue.shift();
+      head.signal?.removeEventListener('abort', head.onAbort);
+      this.inFlight += 1;
+      this.inFlightUnits += head.weight;
+      this.stats.requests += 1;
+      this.stats.waitedMs += now - head.queuedAt;
+      head.resolve(this.ticket(head.weight));
+    }
+  }
+
+  private wakeAt(at: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.pump();
+    }, Math.max(1, at - this.now()));
+  }
+
+  private ticket(units: number): BudgetTicket {
+    let released = false;
+    return {
+      release: (feedback) => {
+        if (released) return;
+        released = true;
+        const now = this.now();
+        this.inFlight -= 1;
+        this.inFlightUnits -= units;
+        this.spent.push({ at: now, units });
+        if (feedback?.rejectedForMs !== undefined) {
+          this.stats.rejected += 1;
+          this.pausedUntil = Math.max(this.pausedUntil, now + feedback.rejectedForMs);
+        } else if (feedback?.remaining !== undefined && Number.isFinite(feedback.remaining)) {
+          // Someone else spends from the same budget (another process, another integration): count it too.
+          const ours = this.options.units - this.used();
+          if (feedback.remaining < ours) this.spent.push({ at: now, units: ours - feedback.remaining });
+        }
+        this.pump();
+      },
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { durationSchema } from '../../config/duration.js';
+import { checkExternalUrl } from '../../core/url.js';
+
+const id = z.uuid({ error: 'expected a MoySklad object id (a UUID, the last part of its href)' });
+
+export const moyskladConfigSchema = z
+  .strictObject({
+    baseUrl: z
+      .string()
+      .default('https://api.moysklad.ru/api/remap/1.2')
+      .superRefine((value, ctx) => {
+        const problem = checkExternalUrl(value);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    /** A Bearer token: a solution token, or a user token from POST /security/token. */
+    token: z.string().min(8),
+    /**
+     * What a request costs in MoySklad's budget (contract notes §3.2): solution tokens 1 unit; user tokens
+     * 2 units from 2026-05-12, 3 from 2026-09-01 and 4 from 2026-12-01.
+     */
+    tokenKind: z.enum(['user', 'solution']).default('user'),
+    /** Overrides the weight from the schedule above, should MoySklad change it again. */
+    requestWeight: z.number().int().min(1).max(45).optional(),
+    budget: z
+      .strictObject({
+        units: z.number().int().min(1).default(45),
+        window: durationSchema.default(3_000),
+        maxParallel: z.number().int().min(1).max(20).default(5),
+      })
+      .prefault({}),
+    organization: id,
+    store: id,
+    retailStore: id,
+    /** The counterparty every retail sale is made to (e.g. "Ozon buyer" or "Розничный покупатель"). */
+    agent: id,
+    /** Custom attributes of retaildemand (their ids from entity/retaildemand/metadata/attributes). */
+    attributes: z
+      .strictObject({
+        /** The source's status (Ozon's), kept current by the reconciliation. */
+        sourceStatus: id.optional(),
+        sourceNumber: id.optional(),
+        /** Double attributes, in kopecks. */
+        commission: id.optional(),
+        serviceCharges: id.optional(),
+      })
+      .prefault({}),
+    /** Where the commission and the marketplace's service charges are recorded. */
+    chargesIn: z.enum(['description', 'attributes']).default('description'),
+    /** The document name: the source order number, or MoySklad's own numbering. */
+    name: z.enum(['order-number', 'moysklad']).default('order-number'),
+    /** How the buyer paid: marketplaces pay the seller by transfer. */
+    payment: z.enum(['noCash', 'cash']).default('noCash'),
+    vat: z.number().int().min(0).max(100).default(0),
+    retailShift: z
+      .strictObject({
+        /** Open a shift when an order needs one and none is open (otherwise the order waits for `shift open`). */
+        autoOpen: z.boolean().default(true),
+        /** Close the shift when a scheduled run of the route has exported everything it queued. */
+        closeAfterRun: z.boolean().default(false),
+      })
+      .prefault({}),
+    /** Creates and look-ups wait this long to be sent together (MoySklad takes up to 1000 objects in one POST). */
+    batch: z.strictObject({ size: z.number().int().min(1).max(1000).default(100), wait: durationSchema.default(50) }).prefault({}),
+    /** Products are looked up by article once and remembered this long. */
+    productCacheTtl: durationSchema.default(600_000),
+    timeout: durationSchema.default(30_000),
+  })
+  .superRefine((config, ctx) => {
+    if (config.chargesIn === 'attributes' && (config.attributes.commission === undefined || config.attributes.serviceCharges === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['attributes'], message: 'chargesIn "attributes" needs attributes.commission and attributes.serviceCharges' });
+    }
+  });
+
+export type MoySkladConfig = z.infer<typeof moyskladConfigSchema>;
+
+/** The request weight for this token on this date (contract notes §3.2). */
+export function requestWeight(config: Pick<MoySkladConfig, 'tokenKind' | 'requestWeight'>, now: Date): number {
+  if (config.requestWeight !== undefined) return config.requestWeight;
+  if (config.tokenKind === 'solution') return 1;
+  const day = now.toISOString().slice(0, 10);
+  if (day >= '2026-12-01') return 4;
+  if (day >= '2026-09-01') return 3;
+  if (day >= '2026-05-12') return 2;
+  return 1;
+}

@@ -1,0 +1,223 @@
+import DataLoader from 'dataloader';
+import { v5 as uuidV5 } from 'uuid';
+import { classify, permanent, retryable } from '../../core/errors.js';
+import type {
+  Connector,
+  ConnectorContext,
+  ConnectorDefinition,
+  DestinationRef,
+  OrderDestination,
+  SourceStatusKeeper,
+  TrackedOrder,
+} from '../../core/connector.js';
+import type { Order } from '../../core/order.js';
+import { currentCallContext, withCallContext } from '../../exchange/context.js';
+import { maxBatch, moyskladError, MoySkladClient } from './client.js';
+import { moyskladConfigSchema, type MoySkladConfig } from './config.js';
+import { toRetailDemand } from './mapper.js';
+import { documentSchema, type Meta, type MoySkladDocument } from './schemas.js';
+import { ShiftKeeper } from './shift.js';
+import { toMoscowSeconds } from './time.js';
+
+/** Namespace of the syncIds we derive from order numbers (any fixed UUID; changing it would break idempotency). */
+const syncNamespace = '6d1f0f3e-2a7b-4c55-9a43-0b8f3c1e9d27';
+
+function toRef(document: MoySkladDocument): DestinationRef {
+  return { id: document.id, status: null };
+}
+
+/**
+ * Calls made for a batch serve many orders at once: they are logged under the route, not under whichever
+ * order happened to start the batch.
+ */
+function batchContext<T>(run: () => Promise<T>): Promise<T> {
+  return withCallContext({ route: currentCallContext().route, sourceId: null, jobId: null }, run);
+}
+
+function attributeValue(document: MoySkladDocument, href: string): string | null {
+  const found = document.attributes?.find((a) => a.meta.href === href);
+  return typeof found?.value === 'string' ? found.value : null;
+}
+
+export function createMoySkladConnector(config: MoySkladConfig, context: ConnectorContext): Connector {
+  context.scrubber.add(config.token);
+  const client = new MoySkladClient({ config, exchanges: context.exchanges });
+  const shifts = new ShiftKeeper(client, config, context.state);
+  const signal = (): AbortSignal => AbortSignal.timeout(config.timeout * 4);
+  const batchOptions = {
+    cache: false,
+    maxBatchSize: Math.min(maxBatch, config.batch.size),
+    batchScheduleFn: (run: () => void) => setTimeout(run, config.batch.wait),
+  } as const;
+  const attributeMeta = (id: string): Meta => client.attributeMeta('retaildemand', id);
+
+  /** Products by article, remembered for a while; an unknown article is asked again next time (it may have been created). */
+  const productCache = new Map<string, { meta: Meta; until: number }>();
+  async function productsFor(orders: readonly Order[]): Promise<Map<string, Meta>> {
+    const now = Date.now();
+    const wanted = new Set(orders.flatMap((o) => o.lines.map((l) => l.sku ?? '')).filter((sku) => sku !== ''));
+    const result = new Map<string, Meta>();
+    const missing: string[] = [];
+    for (const article of wanted) {
+      const cached = productCache.get(article);
+      if (cached !== undefined && cached.until > now) result.set(article, cached.meta);
+      else missing.push(article);
+    }
+    if (missing.length > 0) {
+      for (const product of await client.findProductsByArticle(missing, signal())) {
+        if (product.article === undefined || !wanted.has(product.article)) continue;
+        productCache.set(product.article, { meta: product.meta, until: now + config.productCacheTtl });
+        result.set(product.article, product.meta);
+      }
+    }
+    return result;
+  }
+
+  const lookups = new DataLoader<string, DestinationRef | null>(
+    (numbers) =>
+      batchContext(async () => {
+        const found = await client.findDemandsByExternalCode(numbers, signal());
+        return numbers.map((number) => {
+          const matches = found.filter((d) => d.externalCode === number);
+          if (matches.length > 1) {
+            return permanent(
+              'DUPLICATE_AT_DESTINATION',
+              `MoySklad has ${matches.length} retail sales with external code ${number} (${matches.map((m) => m.name ?? m.id).join(', ')}); remove the extra ones, then replay the job`,
+              { context: { system: 'moysklad', externalCode: number } },
+            );
+          }
+          const match = matches[0];
+          return match === undefined ? null : toRef(match);
+        });
+      }),
+    batchOptions,
+  );
+
+  async function saveBatch(orders: readonly Order[]): Promise<(DestinationRef | Error)[]> {
+    const stop = signal();
+    const shift = await shifts.forSales(stop);
+    const products = await productsFor(orders);
+    const results: (DestinationRef | Error | undefined)[] = orders.map(() => undefined);
+    const bodies: Record<string, unknown>[] = [];
+    const positions: number[] = [];
+    orders.forEach((order, index) => {
+      try {
+        bodies.push(
+          toRetailDemand(order, {
+            config,
+            shift,
+            products,
+            meta: (type, id) => client.meta(type, id),
+            attributeMeta,
+            syncId: uuidV5(`${context.name}:${order.number}`, syncNamespace),
+          }),
+        );
+        positions.push(index);
+      } catch (err) {
+        results[index] = classify(err);
+      }
+    });
+    if (bodies.length > 0) {
+      const saved = await client.saveDemands(bodies, stop);
+      const failed = saved.some((item) => Array.isArray(item));
+      // A shift closed behind our back fails every element: look again, and let the jobs retry into a new one.
+      const shiftClosed = failed && !(await shifts.isStillOpen(stop));
+      saved.forEach((item, i) => {
+        const index = positions[i] ?? -1;
+        const order = orders[index];
+        if (order === undefined) return;
+        if (!Array.isArray(item)) {
+          results[index] = toRef(item);
+          return;
+        }
+        results[index] = shiftClosed
+          ? retryable('SHIFT_CLOSED', `The retail shift ${shift.name} was closed while order ${order.number} was being saved; it will go into the next open shift`, {
+              context: { system: 'moysklad', order: order.number },
+            })
+          : moyskladError(item, 400, `POST /entity/retaildemand (order ${order.number})`, { system: 'moysklad', order: order.number }).error;
+      });
+    }
+    return results.map((r) => r ?? retryable('NO_RESULT', 'MoySklad gave no result for this order'));
+  }
+
+  const creates = new DataLoader<Order, DestinationRef, string>(
+    (orders) =>
+      batchContext(async () => {
+        try {
+          return await saveBatch(orders);
+        } catch (err) {
+          // The whole batch failed (network, 5xx, shift): each order's job decides, and looks up before retrying.
+          const error = classify(err);
+          return orders.map(() => error);
+        }
+      }),
+    { ...batchOptions, cacheKeyFn: (order) => order.number },
+  );
+
+  const destination: OrderDestination = {
+    check(order) {
+      const withoutArticle = order.lines.filter((line) => line.sku === null || line.sku.trim() === '');
+      if (withoutArticle.length > 0) {
+        throw permanent(
+          'MISSING_ARTICLE',
+          `Order ${order.number} has lines without an article (${withoutArticle.map((l) => l.name).join(', ')}); MoySklad products are matched by article`,
+          { context: { system: 'moysklad', order: order.number } },
+        );
+      }
+    },
+    findByExternalId(externalId) {
+      return lookups.load(externalId);
+    },
+    create(order) {
+      return creates.load(order);
+    },
+    session: {
+      open: (stop) => shifts.open(stop),
+      close: (stop) => shifts.close(stop),
+      closeAfterRun: config.retailShift.closeAfterRun,
+    },
+  };
+
+  const statusAttribute = config.attributes.sourceStatus;
+  if (statusAttribute !== undefined) {
+    const href = attributeMeta(statusAttribute).href;
+    const keeper: SourceStatusKeeper = {
+      async *listTracked(since, statuses, stop) {
+        const filter = [`created>=${toMoscowSeconds(since)}`, ...statuses.map((status) => `${href}=${status}`)];
+        for await (const rows of client.list(documentSchema, '/entity/retaildemand', { filter }, stop)) {
+          const tracked: TrackedOrder[] = [];
+          for (const row of rows) {
+            const sourceStatus = attributeValue(row, href);
+            if (row.externalCode !== undefined && sourceStatus !== null) tracked.push({ destinationId: row.id, number: row.externalCode, sourceStatus });
+          }
+          yield tracked;
+        }
+      },
+      async updateStatuses(changes, stop) {
+        // One bulk POST per thousand instead of a PUT each: MoySklad bans more than 100 PUTs a minute to one entity type.
+        for (let i = 0; i < changes.length; i += maxBatch) {
+          const bodies = changes.slice(i, i + maxBatch).map((change) => ({
+            ...client.meta('retaildemand', change.destinationId),
+            attributes: [{ meta: attributeMeta(statusAttribute), value: change.sourceStatus }],
+          }));
+          const saved = await client.saveDemands(bodies, stop);
+          const failures = saved.filter((item) => Array.isArray(item));
+          const first = failures[0];
+          if (first !== undefined) {
+            throw moyskladError(first, 400, 'POST /entity/retaildemand (status update)', { system: 'moysklad', failed: failures.length }).error;
+          }
+        }
+      },
+    };
+    destination.sourceStatuses = keeper;
+  }
+
+  return { type: 'moysklad', destination };
+}
+
+export const moyskladConnector: ConnectorDefinition<MoySkladConfig> = {
+  type: 'moysklad',
+  roles: ['destination'],
+  configSchema: moyskladConfigSchema,
+  create: createMoySkladConnector,
+};

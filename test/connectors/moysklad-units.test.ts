@@ -1,0 +1,158 @@
+import t from 'tap';
+import { RequestBudget } from '../../src/connectors/moysklad/budget.js';
+import { requestWeight } from '../../src/connectors/moysklad/config.js';
+import { charges, demandMoment, describeOrder, kopecks, toRetailDemand } from '../../src/connectors/moysklad/mapper.js';
+import type { Meta } from '../../src/connectors/moysklad/schemas.js';
+import { fromMoscowTime, toMoscowSeconds, toMoscowTime } from '../../src/connectors/moysklad/time.js';
+import { moyskladConfigSchema } from '../../src/connectors/moysklad/config.js';
+import type { Order } from '../../src/core/order.js';
+
+t.test('MoySklad times are Moscow time, Ozon times UTC', async (t) => {
+  t.equal(toMoscowTime(new Date('2026-11-24T10:05:09.042Z')), '2026-11-24 13:05:09.042');
+  t.equal(toMoscowSeconds(new Date('2026-12-31T22:30:00Z')), '2027-01-01 01:30:00', 'the date rolls over at Moscow midnight, not UTC');
+  t.equal(fromMoscowTime('2026-11-24 13:05:09.042')?.toISOString(), '2026-11-24T10:05:09.042Z');
+  t.equal(fromMoscowTime('2026-11-24 13:05')?.toISOString(), '2026-11-24T10:05:00.000Z', 'minute precision is accepted');
+  t.equal(fromMoscowTime('2026-07-01 03:00:00.5')?.toISOString(), '2026-07-01T00:00:00.500Z', 'no summer time since 2014');
+  t.equal(fromMoscowTime('24.11.2026 13:05'), null);
+  const now = new Date('2026-11-24T10:05:09.042Z');
+  t.equal(fromMoscowTime(toMoscowTime(now))?.getTime(), now.getTime(), 'round trip');
+});
+
+t.test('user tokens weigh more as MoySklad announced; solution tokens stay at 1', async (t) => {
+  const user = { tokenKind: 'user' as const, requestWeight: undefined };
+  t.equal(requestWeight(user, new Date('2026-05-11T12:00:00Z')), 1);
+  t.equal(requestWeight(user, new Date('2026-05-12T00:00:00Z')), 2);
+  t.equal(requestWeight(user, new Date('2026-11-24T00:00:00Z')), 3);
+  t.equal(requestWeight(user, new Date('2026-12-01T00:00:00Z')), 4);
+  t.equal(requestWeight({ tokenKind: 'solution', requestWeight: undefined }, new Date('2026-12-24T00:00:00Z')), 1);
+  t.equal(requestWeight({ tokenKind: 'user', requestWeight: 7 }, new Date('2026-12-24T00:00:00Z')), 7, 'an explicit weight wins');
+});
+
+t.test('the budget never lets more units into a window than allowed, nor more requests in flight', async (t) => {
+  const budget = new RequestBudget({ units: 4, windowMs: 150, maxParallel: 2, weight: () => 2 });
+  const started: number[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: 6 }, async () => {
+      const ticket = await budget.acquire();
+      started.push(Date.now() - t0);
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      ticket.release({});
+    }),
+  );
+  t.equal(maxInFlight, 2);
+  // 2 units each, 4 per window: pairs, each a window after the previous pair answered.
+  t.ok((started[2] ?? 0) >= 150, `third request waited for the window (${started[2]} ms)`);
+  t.ok((started[4] ?? 0) >= 300, `fifth request waited for two windows (${started[4]} ms)`);
+  t.equal(budget.stats.requests, 6);
+});
+
+t.test('a 429 pauses everyone for as long as the server says; a low Remaining counts the units others spent', async (t) => {
+  const budget = new RequestBudget({ units: 10, windowMs: 100, maxParallel: 5, weight: () => 1 });
+  const first = await budget.acquire();
+  first.release({ rejectedForMs: 120 });
+  const t0 = Date.now();
+  (await budget.acquire()).release({ remaining: 2 });
+  t.ok(Date.now() - t0 >= 100, 'waited out the pause');
+  t.equal(budget.stats.rejected, 1);
+  t.ok(budget.used() >= 8, `the window now counts what the server says is spent (${budget.used()})`);
+});
+
+const order: Order = {
+  source: { connector: 'ozon', id: '0001-1' },
+  number: '0001-1',
+  createdAt: '2026-11-24T07:00:00.000Z',
+  status: { raw: 'awaiting_packaging', normalized: 'confirmed' },
+  currency: 'RUB',
+  customer: { sourceId: null, name: 'Ozon buyer', company: null, email: null, phone: null, address: { street: null, street2: null, city: 'Kazan', zip: null, state: null, country: 'Russia', countryCode: 'RU' } },
+  recipient: { sourceId: null, name: 'Ozon buyer', company: null, email: null, phone: null, address: { street: null, street2: null, city: 'Kazan', zip: null, state: null, country: 'Russia', countryCode: 'RU' } },
+  comment: null,
+  lines: [
+    { sourceLineId: null, sku: 'ART-1', name: 'Mug', quantity: 2, unitPrice: 499.9, sourceProductId: '111', destinationProductId: null, unitOfMeasure: null, serials: [] },
+    { sourceLineId: null, sku: 'ART-2', name: 'Tea', quantity: 1, unitPrice: 120.05, sourceProductId: '222', destinationProductId: null, unitOfMeasure: null, serials: [] },
+  ],
+  fees: [
+    { kind: 'commission', amount: 75.5, currency: 'RUB', sku: 'ART-1' },
+    { kind: 'commission', amount: 12.01, currency: 'RUB', sku: 'ART-2' },
+    { kind: 'service:marketplace_service_item_fulfillment', amount: -30.1, currency: 'RUB', sku: 'ART-1' },
+    { kind: 'service:marketplace_service_item_deliv_to_customer', amount: -9.9, currency: 'RUB', sku: null },
+  ],
+  total: 1119.85,
+  refs: { orderNumber: '0001', scheme: 'fbs' },
+};
+
+const ids = {
+  organization: '11111111-1111-4111-8111-111111111111',
+  store: '22222222-2222-4222-8222-222222222222',
+  retailStore: '33333333-3333-4333-8333-333333333333',
+  agent: '44444444-4444-4444-8444-444444444444',
+};
+const attr = { sourceStatus: '55555555-5555-4555-8555-555555555555', commission: '66666666-6666-4666-8666-666666666666', serviceCharges: '77777777-7777-4777-8777-777777777777' };
+const meta = (type: string, id: string): { meta: Meta } => ({ meta: { href: `https://x/entity/${type}/${id}`, type, mediaType: 'application/json' } });
+const products = new Map<string, Meta>([
+  ['ART-1', meta('product', 'p1').meta],
+  ['ART-2', meta('product', 'p2').meta],
+]);
+
+t.test('a retail sale carries the posting, its status and the charges in kopecks', async (t) => {
+  t.equal(kopecks(499.9), 49990);
+  t.equal(kopecks(0.1 + 0.2), 30, 'float noise does not leak into kopecks');
+  t.same(charges(order), { commission: 87.51, services: -40 });
+  const config = moyskladConfigSchema.parse({ token: 'secret-token', ...ids, attributes: attr, chargesIn: 'attributes' });
+  const shift = { id: 'shift-1', name: '00007', moment: '2026-11-24 09:00:00.000' };
+  const body = toRetailDemand(order, { config, shift, products, meta, attributeMeta: (id) => meta('attributes', id).meta, syncId: 'sync-1' });
+  t.match(body, {
+    name: '0001-1',
+    externalCode: '0001-1',
+    syncId: 'sync-1',
+    moment: '2026-11-24 10:00:00',
+    retailShift: { meta: { type: 'retailshift', href: 'https://x/entity/retailshift/shift-1' } },
+    positions: [
+      { quantity: 2, price: 49990, assortment: { meta: { href: 'https://x/entity/product/p1' } } },
+      { quantity: 1, price: 12005 },
+    ],
+    noCashSum: 111985,
+    attributes: [
+      { meta: { href: `https://x/entity/attributes/${attr.sourceStatus}` }, value: 'awaiting_packaging' },
+      { value: 8751 },
+      { value: -4000 },
+    ],
+  });
+  const described = toRetailDemand(order, {
+    config: moyskladConfigSchema.parse({ token: 'secret-token', ...ids }),
+    shift,
+    products,
+    meta,
+    attributeMeta: (id) => meta('attributes', id).meta,
+    syncId: 'sync-1',
+  });
+  t.equal(described['description'], 'Ozon 0001-1, order 0001, status awaiting_packaging. Commission 87.51 RUB; Ozon services -40.00 RUB.');
+  t.notOk('attributes' in described, 'no attributes configured, none sent');
+});
+
+t.test('the sale is never dated before its shift opened', async (t) => {
+  t.equal(demandMoment(order, { id: 's', name: '1', moment: '2026-11-24 09:00:00.000' }), '2026-11-24 10:00:00', 'the order time (MSK) when the shift is older');
+  t.equal(demandMoment(order, { id: 's', name: '1', moment: '2026-11-24 12:30:00.000' }), '2026-11-24 12:30:01', 'one second after the shift opened otherwise');
+});
+
+t.test('an unknown article is a permanent error naming it', async (t) => {
+  const config = moyskladConfigSchema.parse({ token: 'secret-token', ...ids });
+  const onlyOne = new Map([...products].slice(0, 1));
+  t.throws(
+    () => toRetailDemand(order, { config, shift: { id: 's', name: '1', moment: '2026-11-24 09:00:00.000' }, products: onlyOne, meta, attributeMeta: (id) => meta('a', id).meta, syncId: 'x' }),
+    { code: 'UNKNOWN_ARTICLE', kind: 'permanent', message: /article ART-2 \(order 0001-1\)/ },
+  );
+  t.match(describeOrder(order, false), /^Ozon 0001-1, order 0001, status awaiting_packaging\.$/);
+});
+
+t.test('the config asks for the attributes that "attributes" charges need', async (t) => {
+  const parsed = moyskladConfigSchema.safeParse({ token: 'secret-token', ...ids, chargesIn: 'attributes' });
+  t.notOk(parsed.success);
+  t.match(parsed.error?.issues[0]?.message, /attributes\.commission/);
+  t.notOk(moyskladConfigSchema.safeParse({ token: 'secret-token', ...ids, baseUrl: 'http://moysklad.example' }).success, 'plain http only to loopback');
+});
