@@ -1,31 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import t from 'tap';
 import { openDatabase } from '../../src/store/db.js';
 import { listJobs } from '../../src/store/jobs.js';
 import { getBinding } from '../../src/store/bindings.js';
+import { serve } from '../helpers/serve.js';
 import { confirm, createSaleOrder, seedCatalog } from '../fakes/odoo/seed.js';
 import { startStandIns, writeProcessConfig } from '../fakes/stack.js';
 import { createPath } from '../fakes/ysell/server.js';
-
-const bin = new URL('../../bin/order-bridge.js', import.meta.url).pathname;
-
-/** A real `order-bridge serve` process; `logged(pattern)` resolves when a log line matches. */
-function serve(config: string): { child: ChildProcess; logged(pattern: RegExp): Promise<string>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [bin, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    for (const waiter of waiters.filter((w) => w.pattern.test(line))) {
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.resolve(line);
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, logged: (pattern) => new Promise((resolve) => waiters.push({ pattern, resolve })) };
-}
 
 t.test('killed between the Ysell create and our commit, a restarted service binds the order it created: one order', async (t) => {
   const { odoo, ysell, close } = await startStandIns();

@@ -63,7 +63,9 @@ export class ShiftKeeper {
   async close(signal: AbortSignal): Promise<SessionInfo | null> {
     const open = this.current ?? (await this.findOpen(signal));
     if (open === null) return null;
-    const closeDate = toMoscowSeconds(new Date(this.now()));
+    // MoySklad takes seconds and refuses a close before the opening: a shift opened this very second closes on the next.
+    const opened = fromMoscowTime(open.moment)?.getTime() ?? 0;
+    const closeDate = toMoscowSeconds(new Date(Math.max(this.now(), Math.floor(opened / 1000) * 1000 + 1000)));
     const closed = await this.client.closeShift(open.id, closeDate, signal);
     const closedAt = isoOf(closed.closeDate ?? closeDate);
     await this.record({ ...open, closedAt });
