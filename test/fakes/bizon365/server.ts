@@ -1,0 +1,628 @@
+/**
+ * Bizon365's orders API over real HTTP, for tests of our client and source.
+ *
+ * From the user's copy of the API page (docs/seeds/bizon365-getorders-api.ru.txt, the authority for
+ * names) and the contract notes §5 ([V] blog.bizon365.ru/?p=6851, [C] client code):
+ * - `GET /api/v2/{projectId}/orders/getorders`, token in the `X-Token` header [V]/[C];
+ * - `skip` (default 0) and `limit` (default 100, "не более 100") [V];
+ * - `days`: today and that many days before it; it wins over `dateBegin`/`dateEnd`; with neither (or
+ *   days = 0) the window is 14 days [V]; `dateBegin`/`dateEnd` in "loose ISO" like 2015-02-01T00:00:00 [V];
+ * - `paid`: absent or -1 all, 0 unpaid without partly paid, 1 fully paid, 2 recurring from the 2nd
+ *   payment, 3 fully paid without recurring, 5 unpaid or partly paid [V]; `free=1` lists free orders [V];
+ *   `search` in name, phone and e-mail [V];
+ * - the answer `{skip, limit, total, list, dateBegin: "DD.MM.YYYY", dateEnd: "DD.MM.YYYY", search}` and the
+ *   order fields, `goods` as a JSON array packed in a string, and `partialPaid`, `partialPaid_RUR` and
+ *   `payments[{date, amount, cur, gate}]` only on partly paid orders (seed doc);
+ * - dates in Moscow time, UTC+3 [C]; 401 for a bad token, 403 without rights [C].
+ *
+ * Our decisions where the notes are silent:
+ * - `created` and payment dates are written in Moscow time without an offset ("2025-09-01T13:05:00.000")
+ *   by default; `createdFormat: 'utc'` writes them like the seed's example ("…Z") instead;
+ * - date filters are read in Moscow time, to the second, both ends included; a date without a time
+ *   covers its whole day; `days` runs to the end of today; an open bound is echoed as "";
+ * - `limit` above 100 is served as 100 (the answer echoes the limit used); a `limit` below 1, a negative
+ *   or non-numeric `skip`/`days`, an unknown `paid` or an unreadable date is a 400;
+ * - a free order is one with amount 0: hidden unless `free=1`, and then listed whatever `paid` says;
+ *   "recurring" is not a field of the order, so the fake keeps it aside (`recurring` on `add`);
+ * - newest first (created, then `_id`, descending);
+ * - error bodies are `{ "message": "…" }`; authentication comes before routing; a project the token
+ *   does not own is a 403 (as the account has no rights there), another path a 404, another verb a 405;
+ * - `maxPerSecond` answers 429 (with Retry-After: 1) once that many requests were served in the last
+ *   second (real time, not the fake clock); off by default;
+ * - `now` is the fake's clock for `days` and the default window.
+ *
+ * Injected faults stand for what is in front of the application (a proxy, the network): they are
+ * decided when a request arrives, before the rate limit and authentication; one at most per request.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const defaultProjectId = '12345';
+const moscowOffsetMs = 3 * 3_600_000;
+const dayMs = 86_400_000;
+const maxLimit = 100;
+const defaultDays = 14;
+const paidValues = new Set([-1, 0, 1, 2, 3, 5]);
+/** Roubles per unit, for amount_RUR: the fake's own rates. */
+const rubRate: Record<string, number> = { RUR: 1, EUR: 100, USD: 90, UAH: 2.2 };
+
+export function ordersPath(projectId: string): string {
+  return `/api/v2/${projectId}/orders/getorders`;
+}
+
+export type BizonFault =
+  | { kind: 'status'; status: 500 | 502 | 503 | 429; retryAfter?: number }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'reset' }
+  /** 200 with a JSON body cut short. */
+  | { kind: 'garbage' }
+  /** Any answer, e.g. JSON of another shape. */
+  | { kind: 'body'; status?: number; body: string; contentType?: string };
+
+export interface FaultOptions {
+  /** How many requests the fault hits; 1 when neither this nor `share` is given, unlimited with `share` alone. */
+  times?: number;
+  match?: (req: { method: string; path: string; query: Record<string, string> }) => boolean;
+  /** Probability (0..1) that a matching request is hit. */
+  share?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  /** When its head arrived (real time, ms); the rate limit counts by this. */
+  at: number;
+  /** null while unanswered and when a fault dropped the answer. */
+  status: number | null;
+}
+
+export interface FakeGoodsItem {
+  _id: string;
+  price: number;
+  cnt: number;
+}
+
+export interface FakePaymentInput {
+  date: Date;
+  amount: number;
+  cur?: string;
+  gate?: string;
+}
+
+/** An order as a test describes it; the fake writes it out as Bizon does. */
+export interface FakeOrderInput {
+  _id?: number;
+  created: Date;
+  firstname?: string;
+  lastname?: string;
+  middlename?: string;
+  email?: string;
+  phone?: string;
+  /** A list is packed into a string as Bizon does; a string is stored as it is (e.g. broken JSON). */
+  goods?: FakeGoodsItem[] | string;
+  title?: string;
+  /** Defaults to the sum of the goods. */
+  amount?: number;
+  currency?: string;
+  paid?: boolean;
+  /** Paid so far on a partly paid order. */
+  partialPaid?: number;
+  payments?: FakePaymentInput[];
+  /** A recurring payment from the 2nd on (paid=2 lists it, paid=3 leaves it out). Not an order field. */
+  recurring?: boolean;
+  comment?: string;
+  address?: string;
+  city?: string;
+  country_code?: string;
+  gate?: string;
+  coupon?: string;
+  partner?: string;
+  /** Written over the order's fields as they are: odd values a real account might hold. */
+  extra?: Record<string, unknown>;
+}
+
+export type FakeWireOrder = Record<string, unknown> & { _id: number };
+
+export interface BizonFakeOptions {
+  port?: number;
+  token?: string;
+  projectId?: string;
+  now?: () => Date;
+  maxPerSecond?: number;
+  createdFormat?: 'moscow' | 'utc';
+}
+
+export interface BizonFake {
+  readonly url: string;
+  readonly token: string;
+  readonly projectId: string;
+  /** Path of the orders method for this fake's project. */
+  readonly ordersPath: string;
+  setToken(token: string): void;
+  /** Without rights to orders, every call is a 403 (the token's account lost the module). */
+  setOrdersAccess(allowed: boolean): void;
+  add(order: FakeOrderInput): FakeWireOrder;
+  addMany(orders: Iterable<FakeOrderInput>): FakeWireOrder[];
+  update(id: number, patch: Partial<FakeOrderInput>): FakeWireOrder;
+  remove(id: number): void;
+  /** Every order as the API writes it, in the order they were added. */
+  orders(): FakeWireOrder[];
+  inject(fault: BizonFault, options?: FaultOptions): void;
+  clearFaults(): void;
+  readonly requests: RecordedRequest[];
+  reset(): void;
+  close(): Promise<void>;
+}
+
+interface StoredOrder {
+  input: FakeOrderInput & { _id: number };
+}
+
+interface ActiveFault {
+  fault: BizonFault;
+  remaining: number;
+  match: FaultOptions['match'];
+  share: number | undefined;
+}
+
+interface Answer {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+const jsonType = 'application/json; charset=utf-8';
+
+function json(status: number, value: unknown, headers: Record<string, string> = {}): Answer {
+  return { status, body: JSON.stringify(value), headers: { 'Content-Type': jsonType, ...headers } };
+}
+
+function failure(status: number, message: string, headers: Record<string, string> = {}): Answer {
+  return json(status, { message }, headers);
+}
+
+function nginxPage(status: 502 | 503): Answer {
+  const title = `${status} ${status === 502 ? 'Bad Gateway' : 'Service Temporarily Unavailable'}`;
+  return {
+    status,
+    body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
+    headers: { 'Content-Type': 'text/html', Server: 'nginx' },
+  };
+}
+
+const garbageBody = '{"skip":0,"limit":100,"total":3,"list":[{"_id":100407,"firstname":"Ив';
+
+/** Moscow wall-clock time of an instant, as "YYYY-MM-DDTHH:mm:ss.SSS". */
+export function moscowLocal(instant: Date): string {
+  return new Date(instant.getTime() + moscowOffsetMs).toISOString().slice(0, 23);
+}
+
+function moscowDayStart(instant: Date): number {
+  const local = instant.getTime() + moscowOffsetMs;
+  return local - (((local % dayMs) + dayMs) % dayMs) - moscowOffsetMs;
+}
+
+function moscowDate(instant: number): string {
+  const [y, m, d] = new Date(instant + moscowOffsetMs).toISOString().slice(0, 10).split('-');
+  return `${d}.${m}.${y}`;
+}
+
+/** A loose ISO date in Moscow time: the instant it starts at, and whether it named a time. */
+function parseLooseIso(value: string): { at: number; dateOnly: boolean } | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?$/.exec(value.trim());
+  if (match === null) return undefined;
+  const [, y, mo, d, h, mi, s, ms] = match;
+  const local = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), Number((ms ?? '0').padEnd(3, '0')));
+  const check = new Date(local);
+  if (check.getUTCFullYear() !== Number(y) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h ?? 0) > 23 || Number(mi ?? 0) > 59 || Number(s ?? 0) > 59) return undefined;
+  return { at: local - moscowOffsetMs, dateOnly: h === undefined };
+}
+
+function wholeNumber(value: string | null, fallback: number): number | undefined {
+  if (value === null || value === '') return fallback;
+  return /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/** A small deterministic generator, so that seeded orders are the same on every run. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const firstNames = ['Иван', 'Мария', 'Алексей', 'Ольга', 'Дмитрий', 'Анна', 'Сергей', 'Елена'];
+const lastNames = ['Иванов', 'Смирнова', 'Кузнецов', 'Попова', 'Соколов', 'Лебедева', 'Козлов', 'Новикова'];
+const products = [
+  { _id: 'kvadro5', price: 1000 },
+  { _id: 'course-basic', price: 4900 },
+  { _id: 'course-pro', price: 14900 },
+  { _id: 'book-paper', price: 790 },
+  { _id: 'consult-1h', price: 3000 },
+];
+
+export interface GenerateOptions {
+  seed?: number;
+  /** The orders are created at random instants during the `days` before this. */
+  now: Date;
+  days?: number;
+  firstId?: number;
+  /** Shares of fully paid and partly paid orders; the rest are unpaid. */
+  paidShare?: number;
+  partialShare?: number;
+}
+
+/** `count` plausible orders, the same for the same options. */
+export function generateOrders(count: number, options: GenerateOptions): FakeOrderInput[] {
+  const random = mulberry32(options.seed ?? 1);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const days = options.days ?? 10;
+  const paidShare = options.paidShare ?? 0.6;
+  const partialShare = options.partialShare ?? 0.1;
+  const firstId = options.firstId ?? 100_001;
+  const orders: FakeOrderInput[] = [];
+  for (let i = 0; i < count; i++) {
+    const goods = Array.from({ length: 1 + Math.floor(random() * 2) }, () => {
+      const product = pick(products);
+      return { _id: product._id, price: product.price, cnt: 1 + Math.floor(random() * 2) };
+    });
+    const amount = goods.reduce((sum, g) => sum + g.price * g.cnt, 0);
+    const created = new Date(options.now.getTime() - Math.floor(random() * days * dayMs));
+    const roll = random();
+    const firstname = pick(firstNames);
+    const order: FakeOrderInput = {
+      _id: firstId + i,
+      created,
+      firstname,
+      lastname: pick(lastNames),
+      email: `buyer${firstId + i}@example.com`,
+      phone: `+7999${String(1_000_000 + Math.floor(random() * 8_999_999))}`,
+      goods,
+      title: goods.map((g) => g._id).join(', '),
+      amount,
+      currency: 'RUR',
+      paid: roll < paidShare,
+      address: `г. Москва, ул. Тверская, д. ${1 + Math.floor(random() * 30)}`,
+    };
+    if (roll >= paidShare && roll < paidShare + partialShare) {
+      const part = Math.round(amount / 2);
+      order.partialPaid = part;
+      order.payments = [{ date: new Date(created.getTime() + 60_000), amount: part, cur: 'RUR', gate: 'yookassa' }];
+    }
+    orders.push(order);
+  }
+  return orders;
+}
+
+export async function startBizonFake(options: BizonFakeOptions = {}): Promise<BizonFake> {
+  let token = options.token ?? randomBytes(18).toString('base64url');
+  const projectId = options.projectId ?? defaultProjectId;
+  const now = options.now ?? (() => new Date());
+  const createdFormat = options.createdFormat ?? 'moscow';
+  let ordersAllowed = true;
+  let stored: StoredOrder[] = [];
+  let nextId = 100_001;
+  let faults: ActiveFault[] = [];
+  let served: number[] = [];
+  const requests: RecordedRequest[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+
+  const writeDate = (instant: Date): string => (createdFormat === 'utc' ? instant.toISOString() : moscowLocal(instant));
+
+  function amountOf(input: FakeOrderInput): number {
+    if (input.amount !== undefined) return input.amount;
+    if (!Array.isArray(input.goods)) return 0;
+    return input.goods.reduce((sum, g) => sum + g.price * g.cnt, 0);
+  }
+
+  function isPartial(input: FakeOrderInput): boolean {
+    return input.paid !== true && (input.partialPaid ?? 0) > 0;
+  }
+
+  function wire(order: StoredOrder): FakeWireOrder {
+    const input = order.input;
+    const amount = amountOf(input);
+    const currency = input.currency ?? 'RUR';
+    const rate = rubRate[currency] ?? 1;
+    const out: FakeWireOrder = {
+      _id: input._id,
+      firstname: input.firstname ?? '',
+      lastname: input.lastname ?? '',
+      middlename: input.middlename ?? '',
+      email: input.email ?? '',
+      phone: input.phone ?? '',
+      goods: typeof input.goods === 'string' ? input.goods : JSON.stringify(input.goods ?? []),
+      title: input.title ?? '',
+      amount,
+      currency,
+      amount_RUR: Math.round(amount * rate * 100) / 100,
+      gate: input.paid === true ? (input.gate ?? 'yookassa') : (input.gate ?? ''),
+      ip: '127.0.0.1',
+      channel: '',
+      partner: input.partner ?? '',
+      partner2: '',
+      comment: input.comment ?? '',
+      coupon: input.coupon ?? '',
+      pixel: '',
+      address: input.address ?? '',
+      city: input.city ?? '',
+      country_code: input.country_code ?? '',
+      hash: `H${input._id.toString(36).toUpperCase()}x`,
+      created: writeDate(input.created),
+      paid: input.paid === true,
+      partner_already_rewarded: 0,
+      appear: '',
+      referer: '',
+      utm: {},
+      partner_reward: 0,
+      partner_reward_canceled: 0,
+      partner2_reward: 0,
+      manager_reward: 0,
+      coowners_reward: '{}',
+      profit_amount: amount,
+      tax: 0,
+    };
+    if (isPartial(input)) {
+      const part = input.partialPaid ?? 0;
+      out['partialPaid'] = part;
+      out['partialPaid_RUR'] = Math.round(part * rate * 100) / 100;
+      out['payments'] = (input.payments ?? []).map((p) => ({ date: writeDate(p.date), amount: p.amount, cur: p.cur ?? currency, gate: p.gate ?? 'yookassa' }));
+    }
+    return { ...out, ...input.extra, _id: input._id };
+  }
+
+  function find(id: number): StoredOrder {
+    const order = stored.find((o) => o.input._id === id);
+    if (order === undefined) throw new Error(`Bizon365 fake: no order ${id}`);
+    return order;
+  }
+
+  function paidMatches(input: FakeOrderInput, paid: number): boolean {
+    const fully = input.paid === true;
+    switch (paid) {
+      case 0:
+        return !fully && !isPartial(input);
+      case 1:
+        return fully;
+      case 2:
+        return fully && input.recurring === true;
+      case 3:
+        return fully && input.recurring !== true;
+      case 5:
+        return !fully;
+      default:
+        return true;
+    }
+  }
+
+  function pickFault(method: string, path: string, query: Record<string, string>): BizonFault | undefined {
+    for (const active of faults) {
+      if (active.remaining <= 0) continue;
+      if (active.match !== undefined && !active.match({ method, path, query })) continue;
+      if (active.share !== undefined && Math.random() >= active.share) continue;
+      active.remaining -= 1;
+      faults = faults.filter((f) => f.remaining > 0);
+      return active.fault;
+    }
+    return undefined;
+  }
+
+  /** Counts the request in the last second's budget; an answer when the budget is spent. */
+  function spendRate(at: number): Answer | undefined {
+    if (options.maxPerSecond === undefined) return undefined;
+    served = served.filter((t) => at - t < 1_000);
+    if (served.length >= options.maxPerSecond) return failure(429, 'Too many requests, slow down', { 'Retry-After': '1' });
+    served.push(at);
+    return undefined;
+  }
+
+  function listOrders(query: URLSearchParams): Answer {
+    const skip = wholeNumber(query.get('skip'), 0);
+    if (skip === undefined) return failure(400, 'skip must be a non-negative integer');
+    const limit = wholeNumber(query.get('limit'), maxLimit);
+    if (limit === undefined || limit < 1) return failure(400, 'limit must be a positive integer');
+    const days = wholeNumber(query.get('days'), 0);
+    if (days === undefined) return failure(400, 'days must be a non-negative integer');
+    const paidText = query.get('paid');
+    const paid = paidText === null || paidText === '' ? -1 : Number(paidText);
+    if (!paidValues.has(paid)) return failure(400, 'paid must be one of -1, 0, 1, 2, 3, 5');
+    const free = query.get('free') === '1';
+    const search = (query.get('search') ?? '').trim();
+
+    let begin = Number.NEGATIVE_INFINITY;
+    let end = Number.POSITIVE_INFINITY;
+    const beginText = query.get('dateBegin') ?? '';
+    const endText = query.get('dateEnd') ?? '';
+    if (days > 0 || (beginText === '' && endText === '')) {
+      const today = moscowDayStart(now());
+      begin = today - (days > 0 ? days : defaultDays) * dayMs;
+      end = today + dayMs - 1;
+    } else {
+      if (beginText !== '') {
+        const parsed = parseLooseIso(beginText);
+        if (parsed === undefined) return failure(400, `dateBegin "${beginText}" is not a date`);
+        begin = parsed.at;
+      }
+      if (endText !== '') {
+        const parsed = parseLooseIso(endText);
+        if (parsed === undefined) return failure(400, `dateEnd "${endText}" is not a date`);
+        end = parsed.dateOnly ? parsed.at + dayMs - 1 : parsed.at;
+      }
+    }
+
+    const needle = search.toLowerCase();
+    const matching = stored
+      .filter(({ input }) => {
+        const created = input.created.getTime();
+        if (created < begin || created > end) return false;
+        if (amountOf(input) === 0) return free;
+        if (!paidMatches(input, paid)) return false;
+        if (needle === '') return true;
+        const name = [input.firstname, input.middlename, input.lastname].filter(Boolean).join(' ');
+        return [name, input.phone ?? '', input.email ?? ''].some((field) => field.toLowerCase().includes(needle));
+      })
+      .sort((a, b) => b.input.created.getTime() - a.input.created.getTime() || b.input._id - a.input._id);
+
+    const used = Math.min(limit, maxLimit);
+    return json(200, {
+      skip,
+      limit: used,
+      total: matching.length,
+      list: matching.slice(skip, skip + used).map(wire),
+      dateBegin: Number.isFinite(begin) ? moscowDate(begin) : '',
+      dateEnd: Number.isFinite(end) ? moscowDate(end) : '',
+      search,
+    });
+  }
+
+  function answerRequest(req: IncomingMessage, path: string, query: URLSearchParams, at: number): Answer {
+    const limited = spendRate(at);
+    if (limited !== undefined) return limited;
+    const sent = req.headers['x-token'];
+    if (typeof sent !== 'string' || sent === '' || sent !== token) return failure(401, 'Invalid or missing X-Token');
+    const route = /^\/api\/v2\/([^/]+)\/(.+)$/.exec(path);
+    if (route === null) return failure(404, `Unknown method ${path}`);
+    if (route[1] !== projectId) return failure(403, `No access to project ${route[1]}`);
+    if (route[2] !== 'orders/getorders') return failure(404, `Unknown method ${route[2]}`);
+    if (!ordersAllowed) return failure(403, 'No rights to the orders module of this project');
+    if (req.method !== 'GET') return failure(405, 'Method not allowed', { Allow: 'GET' });
+    return listOrders(query);
+  }
+
+  function send(res: ServerResponse, record: RecordedRequest, answer: Answer): void {
+    if (res.destroyed || res.writableEnded) return;
+    record.status = answer.status;
+    res.writeHead(answer.status, { ...answer.headers, 'Content-Length': Buffer.byteLength(answer.body) });
+    res.end(answer.body);
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, at: number): void {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://fake.invalid');
+    const path = url.pathname;
+    const query = Object.fromEntries(url.searchParams);
+    const record: RecordedRequest = { method, path, query, headers: req.headers, at, status: null };
+    requests.push(record);
+
+    const fault = pickFault(method, path, query);
+    switch (fault?.kind) {
+      case undefined:
+        send(res, record, answerRequest(req, path, url.searchParams, record.at));
+        return;
+      case 'status': {
+        const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+        if (fault.status === 502 || fault.status === 503) {
+          const page = nginxPage(fault.status);
+          send(res, record, { ...page, headers: { ...page.headers, ...headers } });
+        } else if (fault.status === 429) {
+          send(res, record, failure(429, 'Too many requests, slow down', headers));
+        } else {
+          send(res, record, failure(500, 'Internal server error', headers));
+        }
+        return;
+      }
+      case 'delay': {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          send(res, record, answerRequest(req, path, url.searchParams, record.at));
+        }, fault.ms);
+        timers.add(timer);
+        return;
+      }
+      case 'reset':
+        req.socket.destroy();
+        return;
+      case 'garbage':
+        send(res, record, { status: 200, body: garbageBody, headers: { 'Content-Type': jsonType } });
+        return;
+      case 'body':
+        send(res, record, { status: fault.status ?? 200, body: fault.body, headers: { 'Content-Type': fault.contentType ?? jsonType } });
+        return;
+    }
+  }
+
+  const server = createServer((req, res) => {
+    // Timed when the request's head arrives, before its (empty) body is read.
+    const at = Date.now();
+    req.resume();
+    req.on('end', () => handle(req, res, at));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  const fake: BizonFake = {
+    url: `http://127.0.0.1:${port}`,
+    get token() {
+      return token;
+    },
+    projectId,
+    ordersPath: ordersPath(projectId),
+    setToken(value) {
+      token = value;
+    },
+    setOrdersAccess(allowed) {
+      ordersAllowed = allowed;
+    },
+    add(order) {
+      const id = order._id ?? nextId;
+      if (stored.some((o) => o.input._id === id)) throw new Error(`Bizon365 fake: order ${id} exists already`);
+      nextId = Math.max(nextId, id + 1);
+      const entry: StoredOrder = { input: { ...order, _id: id } };
+      stored.push(entry);
+      return wire(entry);
+    },
+    addMany(orders) {
+      return [...orders].map((order) => fake.add(order));
+    },
+    update(id, patch) {
+      const entry = find(id);
+      entry.input = { ...entry.input, ...patch, _id: id };
+      return wire(entry);
+    },
+    remove(id) {
+      find(id);
+      stored = stored.filter((o) => o.input._id !== id);
+    },
+    orders() {
+      return stored.map(wire);
+    },
+    inject(fault, faultOptions = {}) {
+      const remaining = faultOptions.times ?? (faultOptions.share === undefined ? 1 : Number.POSITIVE_INFINITY);
+      faults.push({ fault, remaining, match: faultOptions.match, share: faultOptions.share });
+    },
+    clearFaults() {
+      faults = [];
+    },
+    requests,
+    reset() {
+      stored = [];
+      requests.length = 0;
+      faults = [];
+      served = [];
+      ordersAllowed = true;
+    },
+    close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      return new Promise<void>((resolve, reject) => {
+        server.close((err) => (err === undefined ? resolve() : reject(err)));
+        server.closeAllConnections();
+      });
+    },
+  };
+  return fake;
+}
