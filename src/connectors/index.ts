@@ -3,6 +3,7 @@ import { bizon365Connector } from './bizon365/connector.js';
 import { moyskladConnector } from './moysklad/connector.js';
 import { odooConnector } from './odoo/connector.js';
 import { ozonConnector } from './ozon/connector.js';
+import { saleAppConnector } from './saleapp/connector.js';
 import { ysellConnector } from './ysell/connector.js';
 
 /** The one place that knows the concrete connectors: add a connector here with one line. */
@@ -12,5 +13,6 @@ export function builtinConnectors(): ConnectorRegistry {
     .register(ysellConnector)
     .register(ozonConnector)
     .register(moyskladConnector)
-    .register(bizon365Connector);
+    .register(bizon365Connector)
+    .register(saleAppConnector);
 }
