@@ -2,12 +2,12 @@ import t, { type Test } from 'tap';
 import { bizon365ConfigSchema } from '../../src/connectors/bizon365/config.js';
 import { bizon365Connector, createBizon365Connector } from '../../src/connectors/bizon365/connector.js';
 import { builtinConnectors } from '../../src/connectors/index.js';
-import type { ChangedPage, ConnectorContext, FetchedOrder, OrderSource, PollWindow } from '../../src/core/connector.js';
+import type { ChangedPage, FetchedOrder, OrderSource, PollWindow } from '../../src/core/connector.js';
 import { isIntegrationError, type IntegrationError } from '../../src/core/errors.js';
 import type { ExchangeEntry } from '../../src/core/exchange.js';
 import { SecretScrubber } from '../../src/core/redact.js';
 import { generateOrders, startBizonFake, type BizonFake, type BizonFakeOptions, type FakeOrderInput } from '../fakes/bizon365/server.js';
-import { capturedLogger } from '../helpers/logger.js';
+import { connectorContext } from '../helpers/context.js';
 
 const token = 'bizon-source-token-55aa';
 const dayMs = 86_400_000;
@@ -32,17 +32,7 @@ async function setup(
   const now = (): Date => new Date(nowMs);
   const fake = await startBizonFake({ token, now, ...options.fake });
   t.teardown(() => fake.close());
-  const scrubber = new SecretScrubber();
-  const exchanges: ExchangeEntry[] = [];
-  const context: ConnectorContext = {
-    name: 'bizon',
-    exchanges: (entry) => exchanges.push(entry),
-    scrubber,
-    logger: capturedLogger().logger,
-    connection: (name) => {
-      throw new Error(`no connection ${name} in this test`);
-    },
-  };
+  const { context, exchanges, scrubber } = connectorContext('bizon');
   const config = bizon365ConfigSchema.parse({ baseUrl: fake.url, projectId: fake.projectId, token, minIntervalMs: 0, retries429: 0, ...options.config });
   const connector = createBizon365Connector(config, context, { now });
   if (connector.source === undefined) throw new Error('the Bizon365 connector has no source');

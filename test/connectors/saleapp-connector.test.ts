@@ -7,7 +7,7 @@ import { isIntegrationError, type IntegrationError } from '../../src/core/errors
 import type { ExchangeEntry } from '../../src/core/exchange.js';
 import type { Order } from '../../src/core/order.js';
 import { SecretScrubber } from '../../src/core/redact.js';
-import { capturedLogger } from '../helpers/logger.js';
+import { connectorContext } from '../helpers/context.js';
 import { startSaleAppFake, type SaleAppFake } from '../fakes/saleapp/server.js';
 
 const key = 'saleapp-org-key-77a1f3';
@@ -43,9 +43,7 @@ interface Harness {
 async function setup(t: Test, settings: Record<string, unknown> = {}): Promise<Harness> {
   const fake = await startSaleAppFake({ keys: [{ secretKey: key, kind: 'organization' }] });
   t.teardown(() => fake.close());
-  const exchanges: ExchangeEntry[] = [];
-  const scrubber = new SecretScrubber();
-  const { logger, lines } = capturedLogger();
+  const { context, exchanges, scrubber, lines } = connectorContext('shop-saleapp');
   const config = saleAppConfigSchema.parse({
     baseUrl: fake.baseUrl,
     secretKey: key,
@@ -57,15 +55,7 @@ async function setup(t: Test, settings: Record<string, unknown> = {}): Promise<H
     timeout: '2s',
     ...settings,
   });
-  const connector = createSaleAppConnector(config, {
-    name: 'shop-saleapp',
-    exchanges: (entry) => exchanges.push(entry),
-    scrubber,
-    logger,
-    connection: (name) => {
-      throw new Error(`no connection ${name} in this test`);
-    },
-  });
+  const connector = createSaleAppConnector(config, context);
   const { destination, source } = connector;
   if (destination === undefined || source === undefined) throw new Error('SaleApp must be a source and a destination');
   return { fake, connector, destination, source, exchanges, scrubber, lines };
