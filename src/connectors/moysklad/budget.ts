@@ -6,6 +6,10 @@
  *
  * A request's units leave the window `windowMs` after its answer arrived, not after it was sent: the server
  * counted it somewhere in between, and the later moment is the safe one.
+ *
+ * The server's own count (X-RateLimit-Remaining) wins over ours when it is lower: someone else spends from
+ * the same budget. While it says the budget is spent, requests go one at a time, no faster than the
+ * window refills, until an answer says there is room again.
  */
 export interface BudgetOptions {
   units: number;
@@ -54,6 +58,9 @@ export class RequestBudget {
   private inFlightUnits = 0;
   private inFlight = 0;
   private pausedUntil = 0;
+  /** The server's last word on what is left, and what we sent since (or had in flight then). */
+  private server: { remaining: number; at: number; sentSince: number } | null = null;
+  private nextProbeAt = 0;
   private readonly queue: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
 
@@ -106,6 +113,10 @@ export class RequestBudget {
       const now = this.now();
       if (now < this.pausedUntil) return this.wakeAt(this.pausedUntil);
       if (this.inFlight >= this.options.maxParallel) return; // a release pumps again
+      if (this.serverLeft(now) < head.weight) {
+        if (this.inFlight > 0) return; // its answer will say how much is left
+        if (now < this.nextProbeAt) return this.wakeAt(this.nextProbeAt);
+      }
       if (this.used() + head.weight > this.options.units) {
         const oldest = this.spent[0];
         if (oldest === undefined) return; // only in-flight units: a release pumps again
@@ -115,10 +126,17 @@ export class RequestBudget {
       head.signal?.removeEventListener('abort', head.onAbort);
       this.inFlight += 1;
       this.inFlightUnits += head.weight;
+      if (this.server !== null) this.server.sentSince += head.weight;
       this.stats.requests += 1;
       this.stats.waitedMs += now - head.queuedAt;
       head.resolve(this.ticket(head.weight));
     }
+  }
+
+  /** Units the server has left by its last answer; unknown (infinite) once a whole window passed since. */
+  private serverLeft(now: number): number {
+    if (this.server === null || now - this.server.at > this.options.windowMs) return Number.POSITIVE_INFINITY;
+    return this.server.remaining - this.server.sentSince;
   }
 
   private wakeAt(at: number): void {
@@ -138,13 +156,16 @@ export class RequestBudget {
         this.inFlight -= 1;
         this.inFlightUnits -= units;
         this.spent.push({ at: now, units });
+        // The window refills one request's worth about this often.
+        const refillMs = Math.ceil((this.options.windowMs / this.options.units) * units);
         if (feedback?.rejectedForMs !== undefined) {
           this.stats.rejected += 1;
           this.pausedUntil = Math.max(this.pausedUntil, now + feedback.rejectedForMs);
+          this.server = { remaining: 0, at: now, sentSince: this.inFlightUnits };
+          this.nextProbeAt = this.pausedUntil;
         } else if (feedback?.remaining !== undefined && Number.isFinite(feedback.remaining)) {
-          // Someone else spends from the same budget (another process, another integration): count it too.
-          const ours = this.options.units - this.used();
-          if (feedback.remaining < ours) this.spent.push({ at: now, units: ours - feedback.remaining });
+          this.server = { remaining: feedback.remaining, at: now, sentSince: this.inFlightUnits };
+          this.nextProbeAt = now + refillMs;
         }
         this.pump();
       },

@@ -1,0 +1,135 @@
+import t, { type Test } from 'tap';
+import { MoySkladClient } from '../../src/connectors/moysklad/client.js';
+import { moyskladConfigSchema } from '../../src/connectors/moysklad/config.js';
+import { createMoySkladConnector } from '../../src/connectors/moysklad/connector.js';
+import { documentSchema } from '../../src/connectors/moysklad/schemas.js';
+import type { ExchangeEntry } from '../../src/core/exchange.js';
+import type { Order } from '../../src/core/order.js';
+import { connectorContext } from '../helpers/context.js';
+import { startMoySkladFake, type MoySkladFakeOptions } from '../fakes/moysklad/server.js';
+
+async function setup(t: Test, fakeOptions: MoySkladFakeOptions = {}, settings: Record<string, unknown> = {}) {
+  const fake = await startMoySkladFake(fakeOptions);
+  t.teardown(() => fake.close());
+  const config = moyskladConfigSchema.parse({ baseUrl: fake.url, token: fake.token, tokenKind: 'solution', ...fake.ids, timeout: '5s', ...settings });
+  const exchanges: ExchangeEntry[] = [];
+  const client = new MoySkladClient({ config, exchanges: (e) => exchanges.push(e) });
+  return { fake, config, client, exchanges };
+}
+
+function order(number: string, article: string): Order {
+  const party = { sourceId: null, name: 'Ozon buyer', company: null, email: null, phone: null, address: { street: null, street2: null, city: null, zip: null, state: null, country: null, countryCode: null } };
+  return {
+    source: { connector: 'ozon', id: number },
+    number,
+    createdAt: new Date().toISOString(),
+    status: { raw: 'awaiting_packaging', normalized: 'confirmed' },
+    currency: 'RUB',
+    customer: party,
+    recipient: party,
+    comment: null,
+    lines: [{ sourceLineId: null, sku: article, name: article, quantity: 1, unitPrice: 100, sourceProductId: null, destinationProductId: null, unitOfMeasure: null, serials: [] }],
+    fees: [],
+    total: 100,
+    refs: {},
+  };
+}
+
+t.test('every call asks for gzip and carries the bearer token; a wrong token is a permanent error that says what to fix', async (t) => {
+  const { fake, client } = await setup(t);
+  await client.findOpenShifts(fake.ids.retailStore);
+  t.equal(fake.requests[0]?.headers['accept-encoding'], 'gzip', 'without it MoySklad answers 415 and does nothing');
+  t.equal(fake.requests[0]?.headers['authorization'], `Bearer ${fake.token}`);
+
+  const wrong = new MoySkladClient({ config: moyskladConfigSchema.parse({ baseUrl: fake.url, token: 'not-the-token', ...fake.ids }) });
+  await t.rejects(wrong.findOpenShifts(fake.ids.retailStore), { kind: 'permanent', code: 'MOYSKLAD_UNAUTHORIZED', message: /1056.*check the moysklad connection's token/ });
+});
+
+t.test('a stand-in with less budget than configured: 429s are waited out as MoySklad says and nothing is lost', async (t) => {
+  // Someone else spends from the same budget, so the server runs out before our count says it should.
+  const { fake, client } = await setup(t, { budget: 6, windowMs: 300 }, { budget: { units: 45, window: '300ms' } });
+  const codes = Array.from({ length: 30 }, (_, i) => `X-${i}`);
+  const results = await Promise.all(codes.map((code) => client.findDemandsByExternalCode([code])));
+  t.equal(results.length, 30);
+  t.ok(fake.stats.rejected429 > 0, `the stand-in refused some (${fake.stats.rejected429})`);
+  t.equal(client.budget.stats.rejected, fake.stats.rejected429, 'each 429 paused the budget');
+  t.ok(fake.stats.rejected429 < 8, 'after the first refusals the budget follows the server (Remaining, Retry-After)');
+});
+
+t.test('a 429 as an HTML page (from a proxy) is still a rate refusal', async (t) => {
+  const { fake, client } = await setup(t);
+  fake.inject({ kind: 'html-429' }, { times: 1 });
+  const rows = await client.findDemandsByExternalCode(['A-1']);
+  t.same(rows, []);
+  t.equal(client.budget.stats.rejected, 1);
+});
+
+t.test('a read that meets a 5xx is repeated; a bulk save is not repeated blindly', async (t) => {
+  const { fake, client, exchanges } = await setup(t);
+  fake.inject({ kind: 'status', status: 503 }, { times: 1, match: (r) => r.method === 'GET' });
+  t.same(await client.findDemandsByExternalCode(['A-1']), []);
+  t.equal(exchanges.filter((e) => e.httpStatus === 503).length, 1, 'the failure is in the exchange log');
+
+  fake.inject({ kind: 'status', status: 500 }, { times: 1, match: (r) => r.method === 'POST' });
+  await t.rejects(client.saveDemands([{ name: 'x' }]), { kind: 'retryable', code: 'HTTP_500' });
+  t.equal(fake.requests.filter((r) => r.method === 'POST').length, 1, 'one POST: the job looks up before trying again');
+});
+
+t.test('a bulk save answers per element: the good ones are saved, the bad one carries its own error', async (t) => {
+  const { fake, config } = await setup(t);
+  fake.addProduct({ article: 'GOOD' });
+  const { context } = connectorContext('moysklad');
+  const connector = createMoySkladConnector(config, context);
+  const destination = connector.destination!;
+  const [a, b] = await Promise.allSettled([destination.create(order('P-1', 'GOOD'), AbortSignal.timeout(5000)), destination.create(order('P-2', 'GONE'), AbortSignal.timeout(5000))]);
+  t.equal(a.status, 'fulfilled');
+  t.match(b, { status: 'rejected', reason: { code: 'UNKNOWN_ARTICLE', kind: 'permanent' } });
+  t.equal(fake.demands().length, 1);
+  const found = await destination.findByExternalId('P-1', AbortSignal.timeout(5000));
+  t.equal(found?.id, a.status === 'fulfilled' ? a.value.id : undefined, 'the look-up finds the saved sale by externalCode');
+  t.equal(await destination.findByExternalId('P-2', AbortSignal.timeout(5000)), null);
+  t.equal(fake.shifts().length, 1, 'a shift was opened for the sale');
+});
+
+t.test('a repeated create of the same order returns the first sale (syncId), even without a look-up', async (t) => {
+  const { fake, config } = await setup(t);
+  fake.addProduct({ article: 'GOOD' });
+  const destination = createMoySkladConnector(config, connectorContext('moysklad').context).destination!;
+  const first = await destination.create(order('P-9', 'GOOD'), AbortSignal.timeout(5000));
+  const second = await destination.create(order('P-9', 'GOOD'), AbortSignal.timeout(5000));
+  t.equal(second.id, first.id);
+  t.equal(fake.demands().length, 1);
+});
+
+t.test('with autoOpen off, a sale waits for a shift instead of opening one', async (t) => {
+  const { fake, config } = await setup(t, {}, { retailShift: { autoOpen: false } });
+  fake.addProduct({ article: 'GOOD' });
+  const destination = createMoySkladConnector(config, connectorContext('moysklad').context).destination!;
+  await t.rejects(destination.create(order('P-3', 'GOOD'), AbortSignal.timeout(5000)), { kind: 'retryable', code: 'NO_OPEN_SHIFT', message: /moysklad shift open/ });
+  t.equal(fake.shifts().length, 0);
+  await destination.session!.open(AbortSignal.timeout(5000));
+  await destination.create(order('P-3', 'GOOD'), AbortSignal.timeout(5000));
+  t.equal(fake.demands().length, 1);
+});
+
+t.test('a shift closed by a person in MoySklad: the sale is retried into a new shift, not lost', async (t) => {
+  const { fake, config, client } = await setup(t);
+  fake.addProduct({ article: 'GOOD' });
+  const destination = createMoySkladConnector(config, connectorContext('moysklad').context).destination!;
+  await destination.create(order('P-4', 'GOOD'), AbortSignal.timeout(5000));
+  const [shift] = fake.shifts();
+  await client.closeShift(String(shift?.['id']), '2099-01-01 00:00:00');
+  await t.rejects(destination.create(order('P-5', 'GOOD'), AbortSignal.timeout(5000)), { kind: 'retryable', code: 'SHIFT_CLOSED' });
+  await destination.create(order('P-5', 'GOOD'), AbortSignal.timeout(5000));
+  t.equal(fake.shifts().length, 2, 'a second shift was opened');
+  const lastSale = fake.demands().find((d) => d['externalCode'] === 'P-5');
+  t.match((lastSale?.['retailShift'] as { meta: { href: string } }).meta.href, String(fake.shifts()[1]?.['id']));
+});
+
+t.test('list pages through every row', async (t) => {
+  const { fake, client } = await setup(t);
+  for (let i = 0; i < 25; i++) fake.addProduct({ article: `A-${i}` });
+  const pages: number[] = [];
+  for await (const rows of client.list(documentSchema, '/entity/product', { limit: 10 })) pages.push(rows.length);
+  t.same(pages, [10, 10, 5]);
+});
