@@ -1,5 +1,6 @@
 import { ConnectorRegistry } from '../core/registry.js';
 import { bizon365Connector } from './bizon365/connector.js';
+import { marketsyncConnector } from './marketsync/connector.js';
 import { moyskladConnector } from './moysklad/connector.js';
 import { odooConnector } from './odoo/connector.js';
 import { ozonConnector } from './ozon/connector.js';
@@ -14,5 +15,6 @@ export function builtinConnectors(): ConnectorRegistry {
     .register(ozonConnector)
     .register(moyskladConnector)
     .register(bizon365Connector)
+    .register(marketsyncConnector)
     .register(saleAppConnector);
 }

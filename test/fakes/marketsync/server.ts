@@ -1,0 +1,786 @@
+/**
+ * A Marketsync server over real HTTP, for tests of our client and connector (source and destination).
+ *
+ * Verified from the seed document (controllers/pedidos.md) and the contract notes §4, sources [V]/[C]:
+ * - every request carries `token`, `timestamp` (Mexico City wall-clock time, `YYYY-MM-DDTHH:mm:ss`, a
+ *   fraction of seconds accepted as in the documented example), `version=1.0` and `signature`, the
+ *   lowercase hex HMAC-SHA256 (private key) of all other parameters sorted by name, each `name=value`
+ *   encoded as Python's `urlencode`/`quote_plus` does, joined by `&`; the body of POST/PUT is not signed;
+ * - answers are `{ answer, timestamp }`, the timestamp as `YYYY-MM-DD HH:mm:ss`, and order values are
+ *   strings ("299.00", "1", "162958"), while the charges of /pedidos/totales/{id} are real numbers;
+ * - GET /api/pedidos filters by `after`/`before` (creation date), `orders`, `ids`, `markets`, and pages
+ *   by `limit`/`offset`; kit lines carry `kit_id` and `kit[]` with quantities expanded along the bill of
+ *   materials; POST takes an array of orders whose columns (types and sizes from the table) must all be
+ *   present, PUT an array of `{referencia, estatus, comentario}`; statuses are per marketplace (table);
+ * - a verb a controller does not take is HTTP 404 "Method is not allowed or does not exists.";
+ * - GET /api/pedidos/totales/{id} allows 1 call every 2 seconds.
+ *
+ * Our decision, where the notes are silent (§4.3 marks the error wrapper [?]):
+ * - the signature is checked on the parameters as decoded (like PHP's $_GET) and encoded again the way
+ *   Python 3's quote_plus does, which keeps `~` (Python 2, of the documented example, wrote `%7E`);
+ * - errors are `{"error": "Error …", "timestamp"}` with HTTP 400 (bad data), 401 (token, signature,
+ *   version or timestamp), 404 (verb or path), 429 (totales too soon, with Retry-After); with
+ *   `errorEnvelope: "answer"` the 400 and 401 ones are HTTP 200 `{"answer": "Error …"}` instead;
+ * - the first problem found is the one reported, and a POST or PUT with any bad record changes nothing;
+ * - the timestamp must be within `timestampWindowMs` (default 5 min) of the fake's Mexico City clock;
+ * - `after`/`before` compare with `fecha_orden` (the "fecha de creación" of the field list), inclusive;
+ *   `ids` takes Marketsync ids and `orders` referencias (the seed document's "No. de pedido"); lists are in
+ *   id order; without `limit` everything is answered, and `maxLimit` (default none) caps a page;
+ * - POSTed orders belong to marketplace 8 "E-Commerce" (the document says they are for the web channel),
+ *   get id, `fecha_orden` and `fecha` from the fake's clock, start without charges beyond SUBTOTAL, IVA and
+ *   TOTAL, and a second order with a referencia already there is accepted (nothing says it is refused,
+ *   which is why we look before creating); the create answer is `{"answer": {"ids": ["…"]}}` (the shape
+ *   public client code reads for productos), the update answer `{"answer": {"result": "Item(s) updated."}}`;
+ * - the totales quota counts only the calls it answered, on its own monotonic clock (`quotaClock`), apart
+ *   from `now`, the wall clock that timestamps are checked against and written with.
+ *
+ * Injected faults stand for what is in front of the application (a proxy, the network, a crash): they are
+ * decided when a request arrives, before authentication; one fault at most per request.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const pedidosPath = '/api/pedidos';
+export const totalsPrefix = '/api/pedidos/totales/';
+export const badVerbMessage = 'Method is not allowed or does not exists.';
+
+export type MarketsyncFault =
+  | { kind: 'status'; status: 500 | 502 | 503 | 429; retryAfter?: number }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'reset' }
+  | { kind: 'garbage' };
+
+export interface FaultOptions {
+  /** How many requests the fault hits; 1 when neither this nor `share` is given, unlimited with `share` alone. */
+  times?: number;
+  match?: (req: { method: string; path: string }) => boolean;
+  /** Probability (0..1) that a matching request is hit. */
+  share?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** The parameters as the server decodes them. */
+  query: Record<string, string>;
+  /** The query string exactly as it arrived. */
+  rawQuery: string;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON when the body was JSON, the raw text otherwise, undefined when empty. */
+  body: unknown;
+  status: number | null;
+  /** performance.now() on arrival: for checks of the spacing between calls. */
+  receivedAt: number;
+}
+
+export interface FakeKitInput {
+  sku: string;
+  nombre?: string;
+  cantidad: number;
+  product_id?: number;
+  color?: string;
+  talla?: string;
+}
+
+export interface FakeItemInput {
+  sku: string;
+  descripcion?: string;
+  cantidad: number;
+  precio: number;
+  product_id?: number;
+  fulfillment?: 0 | 1;
+  kit_id?: number;
+  kit?: FakeKitInput[];
+}
+
+/** An order to put in the fake, as a marketplace would have brought it; numbers become strings on the wire. */
+export interface FakeOrderInput {
+  referencia: string;
+  market_id?: number;
+  estatus?: string;
+  /** Mexico City time, "YYYY-MM-DD HH:mm:ss"; default the fake's now. */
+  fecha_orden?: string;
+  fecha_pedido?: string;
+  fecha?: string;
+  total?: number;
+  subtotal?: number;
+  envio?: number;
+  comision?: number;
+  entregara?: string;
+  email?: string;
+  telefono?: string;
+  direccion?: string;
+  entrecalles?: string;
+  colonia?: string;
+  ciudad?: string;
+  estado?: string;
+  cp?: string;
+  observaciones?: string;
+  items?: FakeItemInput[];
+}
+
+export type WireOrder = Record<string, unknown>;
+
+export interface HistoryEntry {
+  estatus: string;
+  comentario: string;
+  fecha: string;
+}
+
+export interface MarketsyncFakeOptions {
+  port?: number;
+  token?: string;
+  privateKey?: string;
+  /** The fake's clock in ms since the epoch (default Date.now): request timestamps are checked against it. */
+  now?: () => number;
+  timestampWindowMs?: number;
+  totalsIntervalMs?: number;
+  /** The monotonic clock of the totales quota, in ms (default performance.now). */
+  quotaClock?: () => number;
+  maxLimit?: number;
+  errorEnvelope?: 'error' | 'answer';
+}
+
+export interface MarketsyncFake {
+  readonly url: string;
+  readonly token: string;
+  readonly privateKey: string;
+  addOrder(input: FakeOrderInput): WireOrder;
+  /** Stores a record exactly as given (to serve broken data). */
+  addRawOrder(raw: WireOrder): void;
+  orders(): WireOrder[];
+  ordersByReference(referencia: string): WireOrder[];
+  history(id: string): HistoryEntry[];
+  setStatus(id: string, estatus: string): void;
+  setTotals(id: string, rows: Record<string, unknown>[]): void;
+  inject(fault: MarketsyncFault, options?: FaultOptions): void;
+  clearFaults(): void;
+  readonly requests: RecordedRequest[];
+  reset(): void;
+  close(): Promise<void>;
+}
+
+interface ActiveFault {
+  fault: MarketsyncFault;
+  remaining: number;
+  match: ((req: { method: string; path: string }) => boolean) | undefined;
+  share: number | undefined;
+}
+
+interface Answer {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** The seed document's status table, by market_id. */
+export const marketStatuses: Record<string, { name: string; statuses: readonly string[] }> = {
+  '1': { name: 'Claro', statuses: ['Pendiente', 'entregados', 'embarcados'] },
+  '2': { name: 'Linio', statuses: ['pending', 'delivered', 'canceled', 'shipped', 'failed', 'return_waiting_for_approval', 'ready_to_ship'] },
+  '4': { name: 'Mercado', statuses: ['paid', 'delivered', 'cancelled'] },
+  '5': { name: 'Walmart', statuses: ['WAITING ACCEPTANCE', 'CANCELED', 'RECEIVED', 'REFUSED'] },
+  '6': { name: 'Amazon', statuses: ['Shipped', 'Unshipped', 'Canceled'] },
+  '8': { name: 'E-Commerce', statuses: ['voided', 'refunded', 'paid', 'authorized', 'pending', 'pendiente'] },
+};
+const webMarket = '8';
+
+type ColumnKind = 'string' | 'datetime' | 'decimal' | 'integer' | 'array';
+interface Column {
+  name: string;
+  kind: ColumnKind;
+  max?: number;
+}
+
+const pedidoColumns: Column[] = [
+  { name: 'referencia', kind: 'string', max: 30 },
+  { name: 'fecha_pedido', kind: 'datetime' },
+  { name: 'fecha_autoriza', kind: 'datetime' },
+  { name: 'subtotal', kind: 'decimal' },
+  { name: 'total', kind: 'decimal' },
+  { name: 'email', kind: 'string', max: 50 },
+  { name: 'entregara', kind: 'string', max: 120 },
+  { name: 'telefono', kind: 'string', max: 20 },
+  { name: 'direccion', kind: 'string', max: 100 },
+  { name: 'entrecalles', kind: 'string', max: 100 },
+  { name: 'colonia', kind: 'string', max: 100 },
+  { name: 'ciudad', kind: 'string', max: 100 },
+  { name: 'estado', kind: 'string', max: 100 },
+  { name: 'observaciones', kind: 'string', max: 200 },
+  { name: 'cp', kind: 'string', max: 10 },
+  { name: 'estatus', kind: 'string', max: 30 },
+  { name: 'mensajeria', kind: 'string', max: 30 },
+  { name: 'guias', kind: 'string', max: 100 },
+  { name: 'orden_id', kind: 'integer' },
+  { name: 'shipping_id', kind: 'string', max: 20 },
+  { name: 'fecha_orden', kind: 'datetime' },
+  { name: 'fecha', kind: 'datetime' },
+  { name: 'lineas', kind: 'array' },
+];
+
+const lineaColumns: Column[] = [
+  { name: 'product_id', kind: 'integer' },
+  { name: 'sku', kind: 'string', max: 18 },
+  { name: 'descripcion', kind: 'string', max: 120 },
+  { name: 'fulfillment', kind: 'integer' },
+  { name: 'cantidad', kind: 'integer' },
+  { name: 'precio', kind: 'decimal' },
+  { name: 'color', kind: 'string', max: 20 },
+  { name: 'referencia', kind: 'string', max: 30 },
+  { name: 'variacion', kind: 'string', max: 10 },
+];
+
+const jsonType = 'application/json; charset=UTF-8';
+
+/** A PHP notice printed ahead of the JSON, and the JSON cut short: what a broken PHP backend sends. */
+const garbageBody = '<br />\n<b>Notice</b>:  Undefined index: kit in <b>/var/www/api/controllers/Pedidos.php</b> on line <b>88</b><br />\n{"answer":[{"id":"16';
+
+const wallClock = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'America/Mexico_City',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** "YYYY-MM-DD HH:mm:ss" in Mexico City. */
+export function mexicoCityWallTime(instant: number): string {
+  const p: Record<string, string> = {};
+  for (const part of wallClock.formatToParts(new Date(instant))) p[part.type] = part.value;
+  return `${p['year']}-${p['month']}-${p['day']} ${p['hour']}:${p['minute']}:${p['second']}`;
+}
+
+const dateTimePattern = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?$/;
+
+/** A wall time as "YYYY-MM-DD HH:mm:ss" (seconds filled in), or undefined when it is not one. */
+function normalizeWallTime(value: string): string | undefined {
+  const m = dateTimePattern.exec(value);
+  if (m === null) return undefined;
+  return `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6] ?? '00'}`;
+}
+
+/** A wall time read as if it were UTC: the difference of two such values is the real one (no DST in Mexico since 2022). */
+function wallMillis(value: string): number | undefined {
+  const m = dateTimePattern.exec(value);
+  if (m === null) return undefined;
+  const fraction = Number(`0.${m[7] ?? '0'}`);
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? '0')) + Math.round(fraction * 1000);
+}
+
+/** Python's quote_plus, written independently of the client's version so that each checks the other. */
+function pythonQuotePlus(value: string): string {
+  return encodeURIComponent(value)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
+
+/** Like PHP's $_GET: `+` is a space, percent escapes are UTF-8; the last of repeated names wins. */
+function decodeQuery(raw: string): Map<string, string> | undefined {
+  const params = new Map<string, string>();
+  if (raw === '') return params;
+  try {
+    for (const pair of raw.split('&')) {
+      if (pair === '') continue;
+      const at = pair.indexOf('=');
+      const name = decodeURIComponent((at < 0 ? pair : pair.slice(0, at)).replace(/\+/g, ' '));
+      const value = at < 0 ? '' : decodeURIComponent(pair.slice(at + 1).replace(/\+/g, ' '));
+      params.set(name, value);
+    }
+  } catch {
+    return undefined;
+  }
+  return params;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function money(value: number, digits = 2): string {
+  return value.toFixed(digits);
+}
+
+function checkColumn(column: Column, value: unknown, prefix: string): string | undefined {
+  const name = `${prefix}${column.name}`;
+  if (value === undefined) return `Error missing field ${name}`;
+  const invalid = `Error invalid field ${name}`;
+  switch (column.kind) {
+    case 'string':
+      if (typeof value !== 'string' && typeof value !== 'number') return invalid;
+      return String(value).length > (column.max ?? Infinity) ? invalid : undefined;
+    case 'datetime':
+      if (value === '' || value === 0) return undefined;
+      return typeof value === 'string' && normalizeWallTime(value) !== undefined ? undefined : invalid;
+    case 'decimal':
+      if (typeof value === 'number' && Number.isFinite(value)) return undefined;
+      return typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? undefined : invalid;
+    case 'integer':
+      if (typeof value === 'number' && Number.isInteger(value)) return undefined;
+      return typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? undefined : invalid;
+    case 'array':
+      return Array.isArray(value) && value.length > 0 ? undefined : invalid;
+  }
+}
+
+export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): Promise<MarketsyncFake> {
+  const token = options.token ?? randomBytes(16).toString('hex');
+  const privateKey = options.privateKey ?? randomBytes(20).toString('hex');
+  const now = options.now ?? Date.now;
+  const windowMs = options.timestampWindowMs ?? 300_000;
+  const totalsIntervalMs = options.totalsIntervalMs ?? 2_000;
+  const errorEnvelope = options.errorEnvelope ?? 'error';
+  const quotaClock = options.quotaClock ?? (() => performance.now());
+
+  let orders: WireOrder[] = [];
+  let histories = new Map<string, HistoryEntry[]>();
+  let totals = new Map<string, Record<string, unknown>[]>();
+  let nextOrderId = 500_001;
+  let nextItemId = 900_001;
+  let lastTotalsAt = Number.NEGATIVE_INFINITY;
+  let faults: ActiveFault[] = [];
+  const requests: RecordedRequest[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+
+  const stamp = (): string => mexicoCityWallTime(now());
+
+  function json(status: number, value: unknown, headers: Record<string, string> = {}): Answer {
+    return { status, body: JSON.stringify(value), headers: { 'Content-Type': jsonType, ...headers } };
+  }
+
+  function ok(answer: unknown): Answer {
+    return json(200, { answer, timestamp: stamp() });
+  }
+
+  function failure(status: number, message: string, headers: Record<string, string> = {}): Answer {
+    if (errorEnvelope === 'answer' && (status === 400 || status === 401)) return json(200, { answer: message, timestamp: stamp() });
+    return json(status, { error: message, timestamp: stamp() }, headers);
+  }
+
+  function pickFault(method: string, path: string): MarketsyncFault | undefined {
+    for (const active of faults) {
+      if (active.remaining <= 0) continue;
+      if (active.match !== undefined && !active.match({ method, path })) continue;
+      if (active.share !== undefined && Math.random() >= active.share) continue;
+      active.remaining -= 1;
+      faults = faults.filter((f) => f.remaining > 0);
+      return active.fault;
+    }
+    return undefined;
+  }
+
+  /** The reason a request is refused, or undefined when its token, signature, version and timestamp hold. */
+  function authProblem(params: Map<string, string>): string | undefined {
+    const given = params.get('token');
+    if (given === undefined || given !== token) return 'Error invalid token';
+    const signature = params.get('signature') ?? '';
+    const canonical = [...params.keys()]
+      .filter((name) => name !== 'signature')
+      .sort()
+      .map((name) => `${pythonQuotePlus(name)}=${pythonQuotePlus(params.get(name) ?? '')}`)
+      .join('&');
+    const expected = createHmac('sha256', privateKey).update(canonical, 'utf8').digest('hex');
+    const a = Buffer.from(signature);
+    const b = Buffer.from(expected);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return 'Error invalid signature';
+    if (params.get('version') !== '1.0') return 'Error invalid version';
+    const sent = wallMillis(params.get('timestamp') ?? '');
+    const current = wallMillis(mexicoCityWallTime(now()));
+    if (sent === undefined || current === undefined || Math.abs(sent - current) > windowMs) return 'Error invalid timestamp: out of the allowed window';
+    return undefined;
+  }
+
+  function listOrders(params: Map<string, string>): Answer {
+    let rows = orders.slice();
+    const list = (name: string): Set<string> | undefined => {
+      const value = params.get(name);
+      return value === undefined ? undefined : new Set(value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
+    };
+    const ids = list('ids');
+    if (ids !== undefined) rows = rows.filter((o) => ids.has(String(o['id'])));
+    const references = list('orders');
+    if (references !== undefined) rows = rows.filter((o) => references.has(String(o['referencia'])));
+    const markets = list('markets');
+    if (markets !== undefined) rows = rows.filter((o) => markets.has(String(o['market_id'])));
+    for (const name of ['after', 'before'] as const) {
+      const value = params.get(name);
+      if (value === undefined) continue;
+      const bound = normalizeWallTime(value);
+      if (bound === undefined) return failure(400, `Error invalid field ${name}`);
+      rows = rows.filter((o) => {
+        const created = String(o['fecha_orden'] ?? '');
+        return name === 'after' ? created >= bound : created <= bound;
+      });
+    }
+    const count = (name: string): number | undefined | null => {
+      const value = params.get(name);
+      if (value === undefined) return undefined;
+      return /^\d+$/.test(value) ? Number(value) : null;
+    };
+    const limit = count('limit');
+    const offset = count('offset');
+    if (limit === null) return failure(400, 'Error invalid field limit');
+    if (offset === null) return failure(400, 'Error invalid field offset');
+    rows.sort((a, b) => Number(a['id']) - Number(b['id']));
+    const size = Math.min(limit ?? Number.POSITIVE_INFINITY, options.maxLimit ?? Number.POSITIVE_INFINITY);
+    const start = offset ?? 0;
+    return ok(structuredClone(rows.slice(start, start + size)));
+  }
+
+  function wireDate(value: unknown, fallback: string): string {
+    return typeof value === 'string' && value !== '' ? (normalizeWallTime(value) ?? fallback) : fallback;
+  }
+
+  function createOrders(body: unknown): Answer {
+    if (!Array.isArray(body) || body.length === 0) return failure(400, 'Error invalid data: expected an array of orders');
+    for (const record of body) {
+      if (!isRecord(record)) return failure(400, 'Error invalid data: expected an array of orders');
+      for (const column of pedidoColumns) {
+        const problem = checkColumn(column, record[column.name], '');
+        if (problem !== undefined) return failure(400, problem);
+      }
+      const estatus = String(record['estatus']);
+      if (estatus !== '' && !marketStatuses[webMarket]!.statuses.includes(estatus)) return failure(400, 'Error invalid field estatus');
+      for (const line of record['lineas'] as unknown[]) {
+        if (!isRecord(line)) return failure(400, 'Error invalid field lineas');
+        for (const column of lineaColumns) {
+          const problem = checkColumn(column, line[column.name], 'linea.');
+          if (problem !== undefined) return failure(400, problem);
+        }
+      }
+    }
+    const ids: string[] = [];
+    const at = stamp();
+    for (const record of body as Record<string, unknown>[]) {
+      const id = String(nextOrderId++);
+      ids.push(id);
+      const text = (name: string): string => String(record[name]);
+      orders.push({
+        id,
+        referencia: text('referencia'),
+        fecha_pedido: wireDate(record['fecha_pedido'], at),
+        fecha_autoriza: wireDate(record['fecha_autoriza'], at),
+        total: money(Number(record['total'])),
+        subtotal: money(Number(record['subtotal'])),
+        email: text('email'),
+        entregara: text('entregara'),
+        telefono: text('telefono'),
+        direccion: text('direccion'),
+        entrecalles: text('entrecalles'),
+        colonia: text('colonia'),
+        ciudad: text('ciudad'),
+        estado: text('estado'),
+        observaciones: text('observaciones'),
+        cp: text('cp'),
+        estatus: text('estatus') || 'pending',
+        mensajeria: text('mensajeria'),
+        guias: text('guias') === '' ? null : text('guias'),
+        orden_id: text('orden_id'),
+        shipping_id: text('shipping_id') === '' ? null : text('shipping_id'),
+        fecha_orden: at,
+        fecha: at,
+        envio: '0.00',
+        comision: '0.00',
+        market_id: webMarket,
+        market: marketStatuses[webMarket]!.name,
+        items: (record['lineas'] as Record<string, unknown>[]).map((line) => ({
+          id: String(nextItemId++),
+          pedido: id,
+          product_id: String(line['product_id']),
+          sku: String(line['sku']),
+          modelo: '',
+          descripcion: String(line['descripcion']),
+          cantidad: String(line['cantidad']),
+          precio: money(Number(line['precio']), 4),
+          color: String(line['color']),
+          variacion: String(line['variacion']),
+          fulfillment: String(line['fulfillment']),
+          fecha: at,
+          kit_id: null,
+          kit: [],
+        })),
+        tablas: [],
+        ubicacion: [],
+      });
+    }
+    return ok({ ids });
+  }
+
+  function updateStatuses(body: unknown): Answer {
+    if (!Array.isArray(body) || body.length === 0) return failure(400, 'Error invalid data: expected an array of updates');
+    const changes: { targets: WireOrder[]; estatus: string; comentario: string }[] = [];
+    for (const record of body) {
+      if (!isRecord(record)) return failure(400, 'Error invalid data: expected an array of updates');
+      for (const name of ['referencia', 'estatus', 'comentario']) {
+        if (record[name] === undefined) return failure(400, `Error missing field ${name}`);
+        if (typeof record[name] !== 'string') return failure(400, `Error invalid field ${name}`);
+      }
+      const targets = orders.filter((o) => o['referencia'] === record['referencia']);
+      if (targets.length === 0) return failure(400, 'Error invalid field referencia: order not found');
+      const estatus = record['estatus'] as string;
+      if (targets.some((o) => !(marketStatuses[String(o['market_id'])]?.statuses.includes(estatus) ?? false))) {
+        return failure(400, 'Error invalid field estatus');
+      }
+      changes.push({ targets, estatus, comentario: record['comentario'] as string });
+    }
+    const at = stamp();
+    for (const change of changes) {
+      for (const order of change.targets) {
+        order['estatus'] = change.estatus;
+        order['fecha'] = at;
+        const id = String(order['id']);
+        histories.set(id, [...(histories.get(id) ?? []), { estatus: change.estatus, comentario: change.comentario, fecha: at }]);
+      }
+    }
+    return ok({ result: 'Item(s) updated.' });
+  }
+
+  function orderTotals(id: string): Answer {
+    const elapsed = quotaClock() - lastTotalsAt;
+    if (elapsed < totalsIntervalMs) {
+      return failure(429, `Error throttled: 1 call every ${totalsIntervalMs / 1000} seconds`, {
+        'Retry-After': String(Math.max(1, Math.ceil((totalsIntervalMs - elapsed) / 1000))),
+      });
+    }
+    lastTotalsAt = quotaClock();
+    const custom = totals.get(id);
+    if (custom !== undefined) return ok(structuredClone(custom));
+    const order = orders.find((o) => String(o['id']) === id);
+    if (order === undefined) return ok([]);
+    const subtotal = Number(order['subtotal']);
+    const total = Number(order['total']);
+    const fecha = String(order['fecha_orden']).replace(' ', 'T');
+    const row = (n: number, concepto: string, amount: number) => ({ id: n, pedido_id: Number(id), concepto, label: '', total: amount, estado: 1, fecha });
+    return ok([row(1, 'SUBTOTAL', subtotal), row(2, 'IVA', Math.round((total - subtotal) * 100) / 100), row(3, 'TOTAL', total)]);
+  }
+
+  function route(method: string, path: string, params: Map<string, string>, body: unknown): Answer {
+    if (path === pedidosPath) {
+      if (method === 'GET') return listOrders(params);
+      if (method === 'POST') return createOrders(body);
+      if (method === 'PUT') return updateStatuses(body);
+      return failure(404, badVerbMessage);
+    }
+    const totalsMatch = path.startsWith(totalsPrefix) ? /^(\d+)$/.exec(path.slice(totalsPrefix.length)) : null;
+    if (totalsMatch !== null && method === 'GET') return orderTotals(totalsMatch[1]!);
+    return failure(404, badVerbMessage);
+  }
+
+  function answerRequest(method: string, path: string, rawQuery: string, body: unknown): Answer {
+    const params = decodeQuery(rawQuery);
+    if (params === undefined) return failure(401, 'Error invalid signature');
+    const problem = authProblem(params);
+    if (problem !== undefined) return failure(401, problem);
+    return route(method, path, params, body);
+  }
+
+  function send(res: ServerResponse, record: RecordedRequest, answer: Answer): void {
+    if (res.destroyed || res.writableEnded) return;
+    record.status = answer.status;
+    res.writeHead(answer.status, { ...answer.headers, 'Content-Length': Buffer.byteLength(answer.body) });
+    res.end(answer.body);
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, rawBody: string, receivedAt: number): void {
+    const method = req.method ?? 'GET';
+    const target = req.url ?? '/';
+    const at = target.indexOf('?');
+    const path = at < 0 ? target : target.slice(0, at);
+    const rawQuery = at < 0 ? '' : target.slice(at + 1);
+    let body: unknown;
+    if (rawBody !== '') {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        body = rawBody;
+      }
+    }
+    const record: RecordedRequest = {
+      method,
+      path,
+      query: Object.fromEntries(decodeQuery(rawQuery) ?? []),
+      rawQuery,
+      headers: req.headers,
+      body,
+      status: null,
+      receivedAt,
+    };
+    requests.push(record);
+
+    const fault = pickFault(method, path);
+    switch (fault?.kind) {
+      case undefined:
+        send(res, record, answerRequest(method, path, rawQuery, body));
+        return;
+      case 'status': {
+        const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+        if (fault.status === 502 || fault.status === 503) {
+          const title = fault.status === 502 ? '502 Bad Gateway' : '503 Service Temporarily Unavailable';
+          const page = `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+          send(res, record, { status: fault.status, body: page, headers: { 'Content-Type': 'text/html', ...headers } });
+        } else if (fault.status === 429) {
+          send(res, record, json(429, { error: 'Error too many requests', timestamp: stamp() }, headers));
+        } else {
+          send(res, record, json(500, { error: 'Error internal server error', timestamp: stamp() }, headers));
+        }
+        return;
+      }
+      case 'delay': {
+        // The work is done even when the client gave up meanwhile, as a real backend does.
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          send(res, record, answerRequest(method, path, rawQuery, body));
+        }, fault.ms);
+        timers.add(timer);
+        return;
+      }
+      case 'reset':
+        req.socket.destroy();
+        return;
+      case 'garbage':
+        send(res, record, { status: 200, body: garbageBody, headers: { 'Content-Type': jsonType } });
+        return;
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const receivedAt = performance.now();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8'), receivedAt));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  function findById(id: string): WireOrder {
+    const order = orders.find((o) => String(o['id']) === id);
+    if (order === undefined) throw new Error(`Marketsync fake: no order with id ${id}`);
+    return order;
+  }
+
+  const fake: MarketsyncFake = {
+    url: `http://127.0.0.1:${port}`,
+    token,
+    privateKey,
+    addOrder(input) {
+      const at = stamp();
+      const id = String(nextOrderId++);
+      const marketId = String(input.market_id ?? 1);
+      const items = (input.items ?? [{ sku: `SKU-${id}`, cantidad: 1, precio: 100 }]).map((item) => {
+        const itemId = String(nextItemId++);
+        return {
+          id: itemId,
+          pedido: id,
+          product_id: String(item.product_id ?? 1000 + Number(itemId) % 1000),
+          sku: item.sku,
+          modelo: '',
+          descripcion: item.descripcion ?? `Product ${item.sku}`,
+          cantidad: String(item.cantidad),
+          precio: money(item.precio, 4),
+          color: '',
+          variacion: '',
+          fulfillment: String(item.fulfillment ?? 0),
+          fecha: input.fecha ?? at,
+          kit_id: item.kit === undefined ? null : String(item.kit_id ?? 1200),
+          kit: (item.kit ?? []).map((component, n) => ({
+            id: String(1200 + n),
+            product_id: String(component.product_id ?? 180_000 + n),
+            sku: component.sku,
+            nombre: component.nombre ?? component.sku,
+            color: component.color ?? '',
+            talla: component.talla ?? '',
+            cantidad: String(component.cantidad),
+          })),
+        };
+      });
+      const subtotal = input.subtotal ?? items.reduce((sum, item) => sum + Number(item.precio) * Number(item.cantidad), 0);
+      const order: WireOrder = {
+        id,
+        referencia: input.referencia,
+        fecha_pedido: input.fecha_pedido ?? input.fecha_orden ?? at,
+        fecha_autoriza: input.fecha_pedido ?? input.fecha_orden ?? at,
+        total: money(input.total ?? subtotal * 1.16),
+        subtotal: money(subtotal),
+        email: input.email ?? 'none@claroshop.com',
+        entregara: input.entregara ?? 'Roberto Pérez',
+        telefono: input.telefono ?? '',
+        direccion: input.direccion ?? 'Lilas 1060',
+        entrecalles: input.entrecalles ?? 'Rosas y Helechos',
+        colonia: input.colonia ?? 'El Invernadero',
+        ciudad: input.ciudad ?? 'Miguel Hidalgo',
+        estado: input.estado ?? 'Ciudad de México',
+        observaciones: input.observaciones ?? '',
+        cp: input.cp ?? '11000',
+        estatus: input.estatus ?? marketStatuses[marketId]?.statuses[0] ?? 'pending',
+        guias: null,
+        orden_id: String(70_000 + Number(id) % 10_000),
+        shipping_id: null,
+        fecha_orden: input.fecha_orden ?? at,
+        fecha: input.fecha ?? input.fecha_orden ?? at,
+        envio: money(input.envio ?? 0),
+        comision: money(input.comision ?? 0),
+        market_id: marketId,
+        market: marketStatuses[marketId]?.name ?? 'Unknown',
+        items,
+        tablas: [],
+        ubicacion: [],
+      };
+      orders.push(order);
+      return structuredClone(order);
+    },
+    addRawOrder(raw) {
+      orders.push(structuredClone(raw));
+    },
+    orders() {
+      return structuredClone(orders);
+    },
+    ordersByReference(referencia) {
+      return structuredClone(orders.filter((o) => o['referencia'] === referencia));
+    },
+    history(id) {
+      return structuredClone(histories.get(id) ?? []);
+    },
+    setStatus(id, estatus) {
+      const order = findById(id);
+      order['estatus'] = estatus;
+      order['fecha'] = stamp();
+    },
+    setTotals(id, rows) {
+      totals.set(id, structuredClone(rows));
+    },
+    inject(fault, faultOptions = {}) {
+      const remaining = faultOptions.times ?? (faultOptions.share === undefined ? 1 : Number.POSITIVE_INFINITY);
+      faults.push({ fault, remaining, match: faultOptions.match, share: faultOptions.share });
+    },
+    clearFaults() {
+      faults = [];
+    },
+    requests,
+    reset() {
+      orders = [];
+      histories = new Map();
+      totals = new Map();
+      requests.length = 0;
+      faults = [];
+      lastTotalsAt = Number.NEGATIVE_INFINITY;
+    },
+    close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      return new Promise<void>((resolve, reject) => {
+        server.close((err) => (err === undefined ? resolve() : reject(err)));
+        server.closeAllConnections();
+      });
+    },
+  };
+  return fake;
+}
