@@ -1,15 +1,13 @@
 import t, { type Test } from 'tap';
 import { MarketsyncClient } from '../../src/connectors/marketsync/client.js';
-import { marketsyncConfigSchema, type MarketsyncConfig } from '../../src/connectors/marketsync/config.js';
+import { marketsyncConfigSchema } from '../../src/connectors/marketsync/config.js';
 import { createMarketsyncConnector, marketsyncConnector } from '../../src/connectors/marketsync/connector.js';
 import { builtinConnectors } from '../../src/connectors/index.js';
-import type { ChangedPage, Connector, ConnectorContext, OrderDestination, OrderSource, PollWindow } from '../../src/core/connector.js';
+import type { ChangedPage, Connector, OrderDestination, OrderSource, PollWindow } from '../../src/core/connector.js';
 import { isIntegrationError, type IntegrationError } from '../../src/core/errors.js';
-import type { ExchangeEntry } from '../../src/core/exchange.js';
 import type { Order } from '../../src/core/order.js';
-import { SecretScrubber } from '../../src/core/redact.js';
 import { startMarketsyncFake, type MarketsyncFake, type MarketsyncFakeOptions } from '../fakes/marketsync/server.js';
-import { capturedLogger } from '../helpers/logger.js';
+import { connectorContext } from '../helpers/context.js';
 
 const token = 'tok-1a2b3c4d5e6f7a8b9c0d1e2f3a4b';
 const privateKey = 'pk-0f1e2d3c4b5a69788796a5b4c3d2';
@@ -292,17 +290,7 @@ t.test('config: defaults, https, and the registered connector keeps its secrets 
   const fake = await startMarketsyncFake({ token, privateKey });
   t.teardown(() => fake.close());
   fake.addOrder({ referencia: 'R1' });
-  const scrubber = new SecretScrubber();
-  const exchanges: ExchangeEntry[] = [];
-  const context: ConnectorContext = {
-    name: 'marketsync',
-    exchanges: (entry) => exchanges.push(entry),
-    scrubber,
-    logger: capturedLogger().logger,
-    connection: () => {
-      throw new Error('no other connection');
-    },
-  };
+  const { context, exchanges, scrubber } = connectorContext('marketsync');
   const connector = marketsyncConnector.create(marketsyncConfigSchema.parse({ baseUrl: `${fake.url}/`, token, privateKey }), context);
   t.match(await connector.destination?.findByExternalId('R1', signal), { id: '500001', status: 'Pendiente' });
   const logged = scrubber.scrub(JSON.stringify(exchanges));
