@@ -6,7 +6,7 @@ import { toOpenApiSchema } from './zod.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
-export const docsPath = '/docs';
+const docsPath = '/docs';
 
 /**
  * The OpenAPI document (GET /docs/json) and its interactive page (GET /docs), built from the routes'

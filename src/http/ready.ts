@@ -14,7 +14,7 @@ const connectionSchema = z.object({
   consecutiveFailures: z.number().int(),
 });
 
-export const readinessSchema = z
+const readinessSchema = z
   .object({
     status: z.enum(['ready', 'degraded', 'unavailable']).describe('degraded: a connection is failing; unavailable: the database does not answer'),
     database: z.object({ status: z.enum(['ok', 'unreachable']), ms: z.number().int() }),
