@@ -11,6 +11,8 @@ import type { ConnectorRegistry } from './core/registry.js';
 import { JobEngine, type JobKind } from './engine/engine.js';
 import { ExchangeRecorder } from './exchange/recorder.js';
 import { buildHttpServer } from './http/server.js';
+import { Operations } from './ops/operations.js';
+import { pollCounts, statusCheckCounts } from './ops/run-summaries.js';
 import { deliveredJobKind } from './routes/delivered-job.js';
 import { exportJobKind } from './routes/export-job.js';
 import { notifyJobKind, queueFailureNotice } from './routes/notify.js';
@@ -38,15 +40,32 @@ export interface App {
   routes: ReadonlyMap<string, RouteRuntime>;
   scrubber: SecretScrubber;
   recorder: ExchangeRecorder;
+  /** Last contacts, last runs, job attempts and metrics: what /ready, /metrics and the admin API show. */
+  ops: Operations;
   /** Listens for webhooks and starts the job engine; resolves with the listening address. */
   start(): Promise<string>;
-  pollNow(route: string): Promise<PollSummary>;
-  checkStatusNow(route: string): Promise<StatusCheckSummary>;
+  pollNow(route: string, options?: RunOptions<PollSummary>): Promise<PollSummary>;
+  checkStatusNow(route: string, options?: RunOptions<StatusCheckSummary>): Promise<StatusCheckSummary>;
   reconcileNow(route: string, options?: { days?: number; onProgress?: (summary: ReconcileSummary) => void }): Promise<ReconcileSummary>;
   /** The destination's sales session (MoySklad's retail shift): open or reuse, or close. */
   openSession(route: string): Promise<SessionInfo>;
   closeSession(route: string): Promise<SessionInfo | null>;
   stop(graceMs?: number): Promise<void>;
+}
+
+export interface RunOptions<Summary> {
+  /** Called as the run goes (after each page or order) with the counts so far; read them at once. */
+  onProgress?: (summary: Summary) => void;
+}
+
+/** The password inside a PostgreSQL connection string, so that no error message or log shows it. */
+export function databasePassword(database: ResolvedConfig['database']): string | undefined {
+  if (database.client !== 'pg') return undefined;
+  try {
+    return decodeURIComponent(new URL(database.connection).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function createApp(options: AppOptions): Promise<App> {
@@ -55,6 +74,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const scrubber = new SecretScrubber();
   scrubber.add(config.admin?.token);
   for (const route of config.routes) scrubber.add(route.webhook?.token);
+  scrubber.add(databasePassword(config.database));
 
   const db = await openDatabase(config.database);
   try {
@@ -64,6 +84,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     throw err;
   }
   const recorder = new ExchangeRecorder({ db, scrubber, logger, maxBodyChars: 64 * 1024 });
+  const connectionTypes = Object.fromEntries(Object.entries(config.connections).map(([name, c]) => [name, c.type]));
+  const ops = new Operations({
+    db,
+    clock,
+    logger,
+    scrub: (text) => scrubber.scrub(text),
+    routes: config.routes.filter((r) => r.enabled).map((r) => r.name),
+    connections: connectionTypes,
+  });
 
   const connections = new Map<string, Connector>();
   for (const [name, connection] of Object.entries(config.connections)) {
@@ -73,7 +102,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       name,
       definition.create(connection.settings, {
         name,
-        exchanges: recorder.sink,
+        exchanges: ops.exchangeSink(name, recorder.sink),
         scrubber,
         logger: logger.child({ connection: name }),
         connection(other) {
@@ -116,9 +145,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
   });
   const kinds = new Map<string, JobKind>([
-    ['export', withFailureNotice(exportJobKind({ db, clock, routes }))],
-    ['delivered', withFailureNotice(deliveredJobKind({ db, clock, routes }))],
-    ['notify', notifyJobKind({ db, routes })],
+    ['export', ops.observeJobs('export', withFailureNotice(exportJobKind({ db, clock, routes })))],
+    ['delivered', ops.observeJobs('delivered', withFailureNotice(deliveredJobKind({ db, clock, routes })))],
+    ['notify', ops.observeJobs('notify', notifyJobKind({ db, routes }))],
   ]);
   const engine = new JobEngine({
     db,
@@ -144,6 +173,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     scrub: (text) => scrubber.scrub(text),
     onQueued: () => engine.wake(),
     adminToken: config.admin?.token,
+    ops,
+    connectionTypes,
+    control: { pollNow: (route) => pollNow(route), checkStatusNow: (route) => checkStatusNow(route) },
   });
 
   const shutdown = new AbortController();
@@ -162,24 +194,38 @@ export async function createApp(options: AppOptions): Promise<App> {
     return route;
   }
 
-  function pollNow(name: string): Promise<PollSummary> {
+  function pollNow(name: string, options: RunOptions<PollSummary> = {}): Promise<PollSummary> {
     const route = routeNamed(name);
-    return once(`poll:${name}`, async () => {
-      const summary = await pollRoute({ db, clock, logger }, route, shutdown.signal);
-      await recorder.flush();
-      if (summary.queued > 0) engine.wake();
-      return summary;
-    });
+    return once(`poll:${name}`, () =>
+      ops.runs.track(
+        name,
+        'poll',
+        async () => {
+          const summary = await pollRoute({ db, clock, logger, onProgress: options.onProgress }, route, shutdown.signal);
+          await recorder.flush();
+          if (summary.queued > 0) engine.wake();
+          return summary;
+        },
+        pollCounts,
+      ),
+    );
   }
 
-  function checkStatusNow(name: string): Promise<StatusCheckSummary> {
+  function checkStatusNow(name: string, options: RunOptions<StatusCheckSummary> = {}): Promise<StatusCheckSummary> {
     const route = routeNamed(name);
-    return once(`status:${name}`, async () => {
-      const summary = await checkStatuses({ db, clock, logger }, route, shutdown.signal);
-      await recorder.flush();
-      if (summary.delivered > 0) engine.wake();
-      return summary;
-    });
+    return once(`status:${name}`, () =>
+      ops.runs.track(
+        name,
+        'statusCheck',
+        async () => {
+          const summary = await checkStatuses({ db, clock, logger, onProgress: options.onProgress }, route, shutdown.signal);
+          await recorder.flush();
+          if (summary.delivered > 0) engine.wake();
+          return summary;
+        },
+        statusCheckCounts,
+      ),
+    );
   }
 
   function reconcileNow(name: string, run: { days?: number; onProgress?: (summary: ReconcileSummary) => void } = {}): Promise<ReconcileSummary> {
@@ -272,6 +318,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     routes,
     scrubber,
     recorder,
+    ops,
     async start() {
       const address = await http.listen({ host: config.http.host, port: config.http.port });
       engine.start();

@@ -6,7 +6,9 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { migrate, openDatabase } from '../store/db.js';
 import { getBinding } from '../store/bindings.js';
 import { listJobs, retryDeadJob, type JobState } from '../store/jobs.js';
+import { pollCounts, statusCheckCounts } from '../ops/run-summaries.js';
 import { createLogger } from './logger.js';
+import { Progress } from './progress.js';
 
 const usage = `order-bridge: moves orders between shops, ERPs and fulfilment services, exactly once.
 
@@ -37,6 +39,22 @@ async function withApp<T>(config: ResolvedConfig, fn: (app: App) => Promise<T>):
     return await fn(app);
   } finally {
     await app.stop();
+  }
+}
+
+/** Runs the queued jobs to the end with a progress line of their outcomes. */
+async function drainWithProgress(app: App, label: string): Promise<void> {
+  const progress = new Progress({ label, stream: process.stderr });
+  const counts = { done: 0, failed: 0, dead: 0 };
+  const stop = app.ops.onJobRun((event) => {
+    counts[event.outcome === 'ok' ? 'done' : event.outcome === 'error' ? 'failed' : 'dead'] += 1;
+    progress.update(counts);
+  });
+  try {
+    await app.engine.drain();
+  } finally {
+    stop();
+    progress.finish(counts);
   }
 }
 
@@ -98,8 +116,10 @@ async function main(argv: string[]): Promise<number> {
     case 'poll': {
       if (argument === undefined) throw new ConfigError(['poll: name the route to poll']);
       return withApp(config, async (app) => {
-        const summary = await app.pollNow(argument);
-        await app.engine.drain();
+        const progress = new Progress({ label: `poll ${argument}`, stream: process.stderr, rateOf: 'seen' });
+        const summary = await app.pollNow(argument, { onProgress: (sofar) => progress.update(pollCounts(sofar)) });
+        progress.finish(pollCounts(summary));
+        await drainWithProgress(app, `jobs ${argument}`);
         const dead = await listJobs(app.db, { route: argument, state: 'dead' });
         console.log(JSON.stringify({ ...summary, deadJobs: dead.length }, null, 2));
         return 0;
@@ -108,8 +128,10 @@ async function main(argv: string[]): Promise<number> {
     case 'status-check': {
       if (argument === undefined) throw new ConfigError(['status-check: name the route to check']);
       return withApp(config, async (app) => {
-        const summary = await app.checkStatusNow(argument);
-        await app.engine.drain();
+        const progress = new Progress({ label: `status-check ${argument}`, stream: process.stderr, rateOf: 'checked' });
+        const summary = await app.checkStatusNow(argument, { onProgress: (sofar) => progress.update(statusCheckCounts(sofar)) });
+        progress.finish(statusCheckCounts(summary));
+        await drainWithProgress(app, `jobs ${argument}`);
         console.log(`${argument}: ${summary.checked} order(s) checked, ${summary.changed.length} changed, ${summary.delivered} delivered, ${summary.failed.length} could not be read`);
         for (const change of summary.changed) {
           const binding = await getBinding(app.db, argument, change.sourceId);

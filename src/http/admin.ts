@@ -1,71 +1,270 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
+import type { RunTask, RunTracker } from '../ops/runs.js';
+import { pollCursorName } from '../routes/poll.js';
+import type { RouteRuntime } from '../routes/runtime.js';
+import { listAttempts } from '../store/attempts.js';
+import { getBinding, listBindings } from '../store/bindings.js';
 import type { Database } from '../store/db.js';
 import { getJob, listJobs, retryDeadJob, type Job } from '../store/jobs.js';
-import { sameSecret } from './tokens.js';
+import { countJobs, cursorMovedAt, orderKey, recentExchanges, retryDeadJobs, sourceNumbers } from '../store/ops-queries.js';
+import {
+  attemptView,
+  bindingsQuery,
+  bindingsResponse,
+  bindingView,
+  errorSchema,
+  exchangeView,
+  historyQuery,
+  historyResponse,
+  jobIdParams,
+  jobsQuery,
+  jobsResponse,
+  jobView,
+  orderParams,
+  retryDeadQuery,
+  retryDeadResponse,
+  retryResponse,
+  routeParams,
+  routesResponse,
+  runQuery,
+  runResponse,
+  runView,
+} from './admin-schemas.js';
+import { requireBearer } from './auth.js';
+import type { ZodTypeProvider } from './zod.js';
+
+/** Runs a route's poll or status check now; a run already under way is shared, not started twice. */
+export interface RouteControl {
+  pollNow(route: string): Promise<unknown>;
+  checkStatusNow(route: string): Promise<unknown>;
+}
 
 export interface AdminDeps {
   db: Database;
   clock: Clock;
   token: string;
   onQueued: () => void;
+  scrub: (text: string) => string;
+  routes: ReadonlyMap<string, RouteRuntime>;
+  /** Connection name → connector type. */
+  connectionTypes: Readonly<Record<string, string>>;
+  runs: RunTracker;
+  control: RouteControl;
 }
 
-const jobsQuery = z.object({
-  state: z.enum(['pending', 'running', 'done', 'dead']).optional(),
-  route: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
+const security = [{ adminToken: [] }];
 
-function view(job: Job) {
-  return {
-    id: job.id,
-    kind: job.kind,
-    route: job.route,
-    sourceId: job.sourceId,
-    state: job.state,
-    attempts: job.attempts,
-    maxAttempts: job.maxAttempts,
-    errorCode: job.lastErrorCode,
-    /** The same message the person at the source was sent. */
-    error: job.lastError,
-    runAfter: new Date(job.runAfter).toISOString(),
-    updatedAt: new Date(job.updatedAt).toISOString(),
-  };
+async function withNumbers(db: Database, jobs: readonly Job[]) {
+  const numbers = await sourceNumbers(
+    db,
+    jobs.flatMap((j) => (j.sourceId === null ? [] : [{ route: j.route, sourceId: j.sourceId }])),
+  );
+  return jobs.map((j) => jobView(j, j.sourceId === null ? null : (numbers.get(orderKey(j.route, j.sourceId)) ?? null)));
 }
 
-/** The admin API: jobs (dead ones with their message) and retrying them. Bearer token, compared in constant time. */
+/**
+ * The admin API: routes with their schedules and last runs, orders and their history, jobs, retries,
+ * and running a route's poll or status check now. Bearer token, compared in constant time; every answer
+ * passes the secret scrubber once more on its way out.
+ */
 export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
+  const { db, clock, routes, runs, control } = deps;
+
   void app.register(
-    async (admin) => {
-      admin.addHook('onRequest', async (request, reply) => {
-        const header = request.headers.authorization;
-        const given = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
-        if (!sameSecret(given, deps.token)) {
-          return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: 'missing or wrong admin token' });
-        }
+    async (plain) => {
+      plain.addHook('onRequest', requireBearer(deps.token));
+      plain.addHook('onSend', async (_request, reply, payload) => {
+        const type = String(reply.getHeader('content-type') ?? '');
+        return typeof payload === 'string' && type.includes('json') ? deps.scrub(payload) : payload;
       });
+      const admin = plain.withTypeProvider<ZodTypeProvider>();
 
-      admin.get('/jobs', async (request, reply) => {
-        const query = jobsQuery.safeParse(request.query);
-        if (!query.success) return reply.code(400).send({ error: 'invalid_query', problems: query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
-        const { state, route, limit } = query.data;
-        const jobs = await listJobs(deps.db, { limit, ...(state ? { state } : {}), ...(route ? { route } : {}) });
-        return { jobs: jobs.map(view) };
-      });
+      admin.get(
+        '/routes',
+        { schema: { tags: ['admin'], security, summary: 'Routes with their schedules, job counts and last runs', response: { 200: routesResponse } } },
+        async () => {
+          const jobCounts = await countJobs(db);
+          const list = await Promise.all(
+            [...routes.values()].map(async (route) => {
+              const jobs = { pending: 0, running: 0, done: 0, dead: 0 };
+              for (const c of jobCounts) if (c.route === route.name) jobs[c.state] += c.count;
+              const { poll, statusCheck, webhook } = route.config;
+              const cursorAt = await cursorMovedAt(db, pollCursorName(route.name));
+              return {
+                name: route.name,
+                from: { connection: route.from, type: deps.connectionTypes[route.from] ?? route.from },
+                to: { connection: route.to, type: deps.connectionTypes[route.to] ?? route.to },
+                webhook: webhook !== undefined,
+                poll: poll === false ? null : { everyMs: poll.every, pageSize: poll.pageSize },
+                statusCheck:
+                  statusCheck === false || route.destination.readStatus === undefined
+                    ? null
+                    : { everyMs: statusCheck.cron === undefined ? statusCheck.every : null, cron: statusCheck.cron ?? null },
+                maxAttempts: route.maxAttempts,
+                jobs,
+                lastPoll: runView(runs.lastRun(route.name, 'poll')),
+                lastStatusCheck: runView(runs.lastRun(route.name, 'statusCheck')),
+                pollCursorAt: cursorAt === null ? null : new Date(cursorAt).toISOString(),
+              };
+            }),
+          );
+          return { routes: list };
+        },
+      );
 
-      admin.post('/jobs/:id/retry', async (request, reply) => {
-        const id = z.coerce.number().int().positive().safeParse((request.params as { id?: string }).id);
-        if (!id.success) return reply.code(400).send({ error: 'invalid_id', message: 'job id must be a positive integer' });
-        if (!(await retryDeadJob(deps.db, id.data, deps.clock.now()))) {
-          const job = await getJob(deps.db, id.data);
-          return reply.code(job === null ? 404 : 409).send({ error: job === null ? 'not_found' : 'not_dead', message: job === null ? `no job ${id.data}` : `job ${id.data} is ${job.state}, not dead` });
-        }
-        deps.onQueued();
-        return reply.code(202).send({ status: 'queued', job: id.data });
-      });
+      admin.get(
+        '/jobs',
+        {
+          schema: {
+            tags: ['admin'],
+            security,
+            summary: 'Jobs, newest first; state=dead lists the failures with their message',
+            querystring: jobsQuery,
+            response: { 200: jobsResponse, 400: errorSchema },
+          },
+        },
+        async (request) => {
+          const { state, route, kind, sourceId, limit } = request.query;
+          const jobs = await listJobs(db, { limit, state, route, kind, sourceId });
+          return { jobs: await withNumbers(db, jobs) };
+        },
+      );
+
+      admin.post(
+        '/jobs/:id/retry',
+        {
+          schema: {
+            tags: ['admin'],
+            security,
+            summary: 'Put a dead job back in the queue with fresh attempts',
+            params: jobIdParams,
+            response: { 202: retryResponse, 404: errorSchema, 409: errorSchema },
+          },
+        },
+        async (request, reply) => {
+          const { id } = request.params;
+          if (!(await retryDeadJob(db, id, clock.now()))) {
+            const job = await getJob(db, id);
+            if (job === null) return reply.code(404).send({ error: 'not_found', message: `no job ${id}` });
+            return reply.code(409).send({ error: 'not_dead', message: `job ${id} is ${job.state}, not dead` });
+          }
+          deps.onQueued();
+          return reply.code(202).send({ status: 'queued' as const, job: id });
+        },
+      );
+
+      admin.post(
+        '/routes/:route/retry-dead',
+        {
+          schema: {
+            tags: ['admin'],
+            security,
+            summary: "Put every dead job of a route (of one kind, if given) back in the queue",
+            params: routeParams,
+            querystring: retryDeadQuery,
+            response: { 202: retryDeadResponse, 404: errorSchema },
+          },
+        },
+        async (request, reply) => {
+          const { route } = request.params;
+          if (!routes.has(route)) return reply.code(404).send({ error: 'not_found', message: `no enabled route named "${route}"` });
+          const count = await retryDeadJobs(db, { route, kind: request.query.kind }, clock.now());
+          if (count > 0) deps.onQueued();
+          return reply.code(202).send({ status: 'queued' as const, jobs: count });
+        },
+      );
+
+      admin.get(
+        '/bindings',
+        {
+          schema: {
+            tags: ['admin'],
+            security,
+            summary: 'Orders (one binding per route and source order), newest first; search by route, order number or destination id',
+            querystring: bindingsQuery,
+            response: { 200: bindingsResponse, 400: errorSchema },
+          },
+        },
+        async (request) => {
+          const bindings = await listBindings(db, request.query);
+          return { bindings: bindings.map(bindingView) };
+        },
+      );
+
+      admin.get(
+        '/orders/:route/:sourceId',
+        {
+          schema: {
+            tags: ['admin'],
+            security,
+            summary: "An order's full history: its binding, jobs with every attempt, and the calls made for it",
+            params: orderParams,
+            querystring: historyQuery,
+            response: { 200: historyResponse, 404: errorSchema },
+          },
+        },
+        async (request, reply) => {
+          const { route, sourceId } = request.params;
+          const [binding, jobs] = await Promise.all([getBinding(db, route, sourceId), listJobs(db, { route, sourceId, limit: 1000 })]);
+          if (binding === null && jobs.length === 0) {
+            return reply.code(404).send({ error: 'not_found', message: `route "${route}" has no order ${sourceId}` });
+          }
+          const [attempts, exchanges] = await Promise.all([
+            listAttempts(db, jobs.map((j) => j.id)),
+            recentExchanges(db, { route, sourceId, limit: request.query.exchanges }),
+          ]);
+          const number = binding?.sourceNumber ?? null;
+          return {
+            route,
+            sourceId,
+            binding: binding === null ? null : bindingView(binding),
+            jobs: jobs.map((job) => ({ ...jobView(job, number), history: attempts.filter((a) => a.jobId === job.id).map(attemptView) })),
+            exchanges: exchanges.map(exchangeView),
+          };
+        },
+      );
+
+      const runNow = (task: RunTask, summary: string, start: (route: string) => Promise<unknown>) =>
+        admin.post(
+          `/routes/:route/${task === 'poll' ? 'poll' : 'status-check'}`,
+          {
+            schema: {
+              tags: ['admin'],
+              security,
+              summary,
+              params: routeParams,
+              querystring: runQuery,
+              response: { 200: runResponse, 202: runResponse, 404: errorSchema, 409: errorSchema },
+            },
+          },
+          async (request, reply) => {
+            const { route: name } = request.params;
+            const route = routes.get(name);
+            if (route === undefined) return reply.code(404).send({ error: 'not_found', message: `no enabled route named "${name}"` });
+            const enabled = task === 'poll' ? route.config.poll !== false : route.config.statusCheck !== false && route.destination.readStatus !== undefined;
+            if (!enabled) return reply.code(409).send({ error: 'not_configured', message: `route "${name}" has no ${task === 'poll' ? 'poll' : 'status check'}` });
+            const alreadyRunning = runs.lastRun(name, task)?.outcome === 'running';
+            const running = start(name);
+            if (request.query.wait) {
+              // A failed run is an answer too: its record carries the error.
+              await running.catch(() => undefined);
+              return reply.code(200).send({ status: 'finished' as const, run: currentRun(runs, name, task) });
+            }
+            running.catch((err: unknown) => request.log.error({ err, route: name, task }, 'run started from the admin API failed'));
+            return reply.code(202).send({ status: alreadyRunning ? ('already-running' as const) : ('started' as const), run: currentRun(runs, name, task) });
+          },
+        );
+      runNow('poll', "Run the route's poll now (?wait=true answers when it has finished)", (route) => control.pollNow(route));
+      runNow('statusCheck', "Ask the destination for delivery statuses now (?wait=true answers when it has finished)", (route) => control.checkStatusNow(route));
     },
     { prefix: '/admin' },
   );
+}
+
+/** The record of the run just started or finished (the tracker records a run as it starts). */
+function currentRun(runs: RunTracker, route: string, task: RunTask) {
+  const run = runView(runs.lastRun(route, task));
+  if (run === null) throw new Error(`the ${task} of route "${route}" was started but left no record`);
+  return run;
 }

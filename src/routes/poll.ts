@@ -26,7 +26,7 @@ export function pollCursorName(route: string): string {
  * and re-reading is harmless because queueing is idempotent.
  */
 export async function pollRoute(
-  deps: { db: Database; clock: Clock; logger: Logger },
+  deps: { db: Database; clock: Clock; logger: Logger; onProgress?: ((summary: PollSummary) => void) | undefined },
   route: RouteRuntime,
   signal: AbortSignal,
 ): Promise<PollSummary> {
@@ -71,6 +71,7 @@ export async function pollRoute(
         }
         await writeCursor(trx, cursorName, page.cursor, now);
       });
+      deps.onProgress?.(summary);
     }
   });
   logger.info(summary, 'poll finished');

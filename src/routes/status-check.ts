@@ -38,7 +38,7 @@ const pageSize = 200;
  * the status, so a crash cannot lose it. Other statuses are recorded on the binding and left alone.
  */
 export async function checkStatuses(
-  deps: { db: Database; clock: Clock; logger: Logger },
+  deps: { db: Database; clock: Clock; logger: Logger; onProgress?: ((summary: StatusCheckSummary) => void) | undefined },
   route: RouteRuntime,
   signal: AbortSignal,
 ): Promise<StatusCheckSummary> {
@@ -94,7 +94,10 @@ export async function checkStatuses(
     afterId = page[page.length - 1]!.id;
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < page.length && !signal.aborted) await checkOne(page[next++]!);
+      while (next < page.length && !signal.aborted) {
+        await checkOne(page[next++]!);
+        deps.onProgress?.(summary);
+      }
     };
     await Promise.all(Array.from({ length: Math.min(settings.concurrency, page.length) }, worker));
     if (page.length < pageSize || signal.aborted) break;

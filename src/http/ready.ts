@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ConnectionContact, ContactTracker } from '../ops/contacts.js';
+import type { Database } from '../store/db.js';
+import type { ZodTypeProvider } from './zod.js';
+
+const connectionSchema = z.object({
+  connection: z.string(),
+  connector: z.string(),
+  status: z.enum(['ok', 'failing', 'unknown']).describe('unknown: not called since the service started'),
+  lastContactAt: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  lastHttpStatus: z.number().int().nullable(),
+  consecutiveFailures: z.number().int(),
+});
+
+const readinessSchema = z
+  .object({
+    status: z.enum(['ready', 'degraded', 'unavailable']).describe('degraded: a connection is failing; unavailable: the database does not answer'),
+    database: z.object({ status: z.enum(['ok', 'unreachable']), ms: z.number().int() }),
+    connections: z.array(connectionSchema),
+  })
+  .describe('Readiness: the database and the last contact with each configured connection');
+
+export type Readiness = z.infer<typeof readinessSchema>;
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/**
+ * Only the database decides readiness: without it nothing can be queued, while a failing external system
+ * is retried and must not stop webhooks from being accepted. No error text is shown here (this endpoint
+ * is open); the admin API and the logs have the details.
+ */
+export async function checkReadiness(probe: () => Promise<unknown>, contacts: readonly ConnectionContact[], timeoutMs: number): Promise<Readiness> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const databaseOk = await Promise.race([
+    probe().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  const connections = contacts.map((c) => ({
+    connection: c.connection,
+    connector: c.connector,
+    status: c.status,
+    lastContactAt: iso(c.lastContactAt),
+    lastSuccessAt: iso(c.lastSuccessAt),
+    lastHttpStatus: c.lastHttpStatus,
+    consecutiveFailures: c.consecutiveFailures,
+  }));
+  const status = !databaseOk ? 'unavailable' : connections.some((c) => c.status === 'failing') ? 'degraded' : 'ready';
+  return { status, database: { status: databaseOk ? 'ok' : 'unreachable', ms: Math.round(performance.now() - started) }, connections };
+}
+
+export interface ReadyDeps {
+  db: Database;
+  contacts: ContactTracker;
+  /** A database that does not answer within this time counts as unreachable. */
+  probeTimeoutMs: number;
+}
+
+export function registerReady(app: FastifyInstance, deps: ReadyDeps): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/ready',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: 200 when the database answers (status ready or degraded), 503 when it does not',
+        response: { 200: readinessSchema, 503: readinessSchema },
+      },
+    },
+    async (request, reply) => {
+      const readiness = await checkReadiness(() => deps.db.raw('select 1'), deps.contacts.snapshot(), deps.probeTimeoutMs);
+      if (readiness.status === 'unavailable') request.log.warn('readiness: the database did not answer');
+      return reply.code(readiness.status === 'unavailable' ? 503 : 200).send(readiness);
+    },
+  );
+}
