@@ -3,7 +3,7 @@ import fastifySchedule from '@fastify/schedule';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AsyncTask, CronJob, SimpleIntervalJob } from 'toad-scheduler';
-import type { ResolvedConfig } from './config/schema.js';
+import { reconcileDefaults, type ResolvedConfig } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Connector, SalesSession, SessionInfo } from './core/connector.js';
 import { SecretScrubber } from './core/redact.js';
@@ -12,7 +12,7 @@ import { JobEngine, type JobKind } from './engine/engine.js';
 import { ExchangeRecorder } from './exchange/recorder.js';
 import { buildHttpServer } from './http/server.js';
 import { Operations } from './ops/operations.js';
-import { pollCounts, statusCheckCounts } from './ops/run-summaries.js';
+import { pollCounts, reconcileCounts, statusCheckCounts } from './ops/run-summaries.js';
 import { deliveredJobKind } from './routes/delivered-job.js';
 import { exportJobKind } from './routes/export-job.js';
 import { notifyJobKind, queueFailureNotice } from './routes/notify.js';
@@ -46,7 +46,7 @@ export interface App {
   start(): Promise<string>;
   pollNow(route: string, options?: RunOptions<PollSummary>): Promise<PollSummary>;
   checkStatusNow(route: string, options?: RunOptions<StatusCheckSummary>): Promise<StatusCheckSummary>;
-  reconcileNow(route: string, options?: { days?: number; onProgress?: (summary: ReconcileSummary) => void }): Promise<ReconcileSummary>;
+  reconcileNow(route: string, options?: RunOptions<ReconcileSummary> & { days?: number }): Promise<ReconcileSummary>;
   /** The destination's sales session (MoySklad's retail shift): open or reuse, or close. */
   openSession(route: string): Promise<SessionInfo>;
   closeSession(route: string): Promise<SessionInfo | null>;
@@ -175,7 +175,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     adminToken: config.admin?.token,
     ops,
     connectionTypes,
-    control: { pollNow: (route) => pollNow(route), checkStatusNow: (route) => checkStatusNow(route) },
+    control: { pollNow: (route) => pollNow(route), checkStatusNow: (route) => checkStatusNow(route), reconcileNow: (route) => reconcileNow(route) },
   });
 
   const shutdown = new AbortController();
@@ -228,23 +228,26 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
   }
 
-  function reconcileNow(name: string, run: { days?: number; onProgress?: (summary: ReconcileSummary) => void } = {}): Promise<ReconcileSummary> {
+  function reconcileNow(name: string, run: RunOptions<ReconcileSummary> & { days?: number } = {}): Promise<ReconcileSummary> {
     const route = routeNamed(name);
-    const settings = route.config.reconcile;
-    return once(`reconcile:${name}`, async () => {
-      const summary = await reconcileRoute(
-        { clock, logger },
-        route,
-        {
-          days: run.days ?? (settings === false ? 45 : settings.days),
-          statuses: settings === false ? ['awaiting_packaging', 'awaiting_deliver', 'delivering'] : settings.statuses,
-          ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }),
+    const settings = route.config.reconcile === false ? reconcileDefaults : route.config.reconcile;
+    return once(`reconcile:${name}`, () =>
+      ops.runs.track(
+        name,
+        'reconcile',
+        async () => {
+          const summary = await reconcileRoute(
+            { clock, logger },
+            route,
+            { days: run.days ?? settings.days, statuses: settings.statuses, ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }) },
+            shutdown.signal,
+          );
+          await recorder.flush();
+          return summary;
         },
-        shutdown.signal,
-      );
-      await recorder.flush();
-      return summary;
-    });
+        reconcileCounts,
+      ),
+    );
   }
 
   function sessionOf(name: string): SalesSession {

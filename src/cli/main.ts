@@ -6,7 +6,7 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { migrate, openDatabase } from '../store/db.js';
 import { getBinding } from '../store/bindings.js';
 import { listJobs, retryDeadJob, type JobState } from '../store/jobs.js';
-import { pollCounts, statusCheckCounts } from '../ops/run-summaries.js';
+import { pollCounts, reconcileCounts, statusCheckCounts } from '../ops/run-summaries.js';
 import { createLogger } from './logger.js';
 import { Progress } from './progress.js';
 
@@ -147,7 +147,9 @@ async function main(argv: string[]): Promise<number> {
       const days = values.days === undefined ? undefined : Number(values.days);
       if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 365)) throw new ConfigError(['reconcile: --days must be a whole number from 1 to 365']);
       return withApp(config, async (app) => {
-        const summary = await app.reconcileNow(argument, days === undefined ? {} : { days });
+        const progress = new Progress({ label: `reconcile ${argument}`, stream: process.stderr, rateOf: 'checked' });
+        const summary = await app.reconcileNow(argument, { ...(days === undefined ? {} : { days }), onProgress: (sofar) => progress.update(reconcileCounts(sofar)) });
+        progress.finish(reconcileCounts(summary));
         console.log(`${argument}: ${summary.checked} document(s) checked over ${summary.days} days, ${summary.changed} changed, ${summary.unchanged} unchanged, ${summary.missing} missing at the source`);
         return 0;
       });

@@ -17,6 +17,9 @@ const routeNameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'use lower-case letters, digits, "-" and "_" (it appears in URLs)');
 
+/** The seller's notes: documents of the last 45 days whose Ozon status may still change. */
+export const reconcileDefaults = { days: 45, statuses: ['awaiting_packaging', 'awaiting_deliver', 'delivering'] } as const;
+
 const cronSchema = z.string().refine((expression) => {
   try {
     new Cron(expression, { paused: true }).stop();
@@ -81,9 +84,9 @@ export const routeSchema = z.strictObject({
       z.strictObject({
         every: durationSchema.default(21_600_000),
         cron: cronSchema.optional(),
-        days: z.number().int().min(1).max(365).default(45),
+        days: z.number().int().min(1).max(365).default(reconcileDefaults.days),
         /** Recorded statuses that may still change; documents in any other status are left alone. */
-        statuses: z.array(z.string().min(1)).min(1).default(['awaiting_packaging', 'awaiting_deliver', 'delivering']),
+        statuses: z.array(z.string().min(1)).min(1).default([...reconcileDefaults.statuses]),
       }),
     ])
     .prefault({}),

@@ -114,10 +114,12 @@ export const routeSchema = z.object({
   webhook: z.boolean(),
   poll: z.object({ everyMs: z.number(), pageSize: z.number() }).nullable(),
   statusCheck: z.object({ everyMs: z.number().nullable(), cron: z.string().nullable() }).nullable(),
+  reconcile: z.object({ everyMs: z.number().nullable(), cron: z.string().nullable(), days: z.number().int() }).nullable(),
   maxAttempts: z.number().int(),
   jobs: z.object({ pending: z.number(), running: z.number(), done: z.number(), dead: z.number() }),
   lastPoll: runSchema.nullable(),
   lastStatusCheck: runSchema.nullable(),
+  lastReconcile: runSchema.nullable(),
   pollCursorAt: time.nullable().describe('when the poll last moved its cursor (kept across restarts)'),
 });
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import type { RunTask, RunTracker } from '../ops/runs.js';
 import { pollCursorName } from '../routes/poll.js';
+import { canReconcile } from '../routes/reconcile.js';
 import type { RouteRuntime } from '../routes/runtime.js';
 import { listAttempts } from '../store/attempts.js';
 import { getBinding, listBindings } from '../store/bindings.js';
@@ -35,9 +36,18 @@ import { requireBearer } from './auth.js';
 import type { ZodTypeProvider } from './zod.js';
 
 /** Runs a route's poll or status check now; a run already under way is shared, not started twice. */
+const runPaths: Record<RunTask, string> = { poll: 'poll', statusCheck: 'status-check', reconcile: 'reconcile' };
+
+function runEnabled(route: RouteRuntime, task: RunTask): boolean {
+  if (task === 'poll') return route.config.poll !== false;
+  if (task === 'statusCheck') return route.config.statusCheck !== false && route.destination.readStatus !== undefined;
+  return canReconcile(route);
+}
+
 export interface RouteControl {
   pollNow(route: string): Promise<unknown>;
   checkStatusNow(route: string): Promise<unknown>;
+  reconcileNow(route: string): Promise<unknown>;
 }
 
 export interface AdminDeps {
@@ -89,7 +99,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
             [...routes.values()].map(async (route) => {
               const jobs = { pending: 0, running: 0, done: 0, dead: 0 };
               for (const c of jobCounts) if (c.route === route.name) jobs[c.state] += c.count;
-              const { poll, statusCheck, webhook } = route.config;
+              const { poll, statusCheck, reconcile, webhook } = route.config;
               const cursorAt = await cursorMovedAt(db, pollCursorName(route.name));
               return {
                 name: route.name,
@@ -101,10 +111,15 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
                   statusCheck === false || route.destination.readStatus === undefined
                     ? null
                     : { everyMs: statusCheck.cron === undefined ? statusCheck.every : null, cron: statusCheck.cron ?? null },
+                reconcile:
+                  reconcile === false || !canReconcile(route)
+                    ? null
+                    : { everyMs: reconcile.cron === undefined ? reconcile.every : null, cron: reconcile.cron ?? null, days: reconcile.days },
                 maxAttempts: route.maxAttempts,
                 jobs,
                 lastPoll: runView(runs.lastRun(route.name, 'poll')),
                 lastStatusCheck: runView(runs.lastRun(route.name, 'statusCheck')),
+                lastReconcile: runView(runs.lastRun(route.name, 'reconcile')),
                 pollCursorAt: cursorAt === null ? null : new Date(cursorAt).toISOString(),
               };
             }),
@@ -227,7 +242,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
 
       const runNow = (task: RunTask, summary: string, start: (route: string) => Promise<unknown>) =>
         admin.post(
-          `/routes/:route/${task === 'poll' ? 'poll' : 'status-check'}`,
+          `/routes/:route/${runPaths[task]}`,
           {
             schema: {
               tags: ['admin'],
@@ -242,8 +257,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
             const { route: name } = request.params;
             const route = routes.get(name);
             if (route === undefined) return reply.code(404).send({ error: 'not_found', message: `no enabled route named "${name}"` });
-            const enabled = task === 'poll' ? route.config.poll !== false : route.config.statusCheck !== false && route.destination.readStatus !== undefined;
-            if (!enabled) return reply.code(409).send({ error: 'not_configured', message: `route "${name}" has no ${task === 'poll' ? 'poll' : 'status check'}` });
+            if (!runEnabled(route, task)) return reply.code(409).send({ error: 'not_configured', message: `route "${name}" has no ${runPaths[task].replace('-', ' ')}` });
             const alreadyRunning = runs.lastRun(name, task)?.outcome === 'running';
             const running = start(name);
             if (request.query.wait) {
@@ -257,6 +271,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         );
       runNow('poll', "Run the route's poll now (?wait=true answers when it has finished)", (route) => control.pollNow(route));
       runNow('statusCheck', "Ask the destination for delivery statuses now (?wait=true answers when it has finished)", (route) => control.checkStatusNow(route));
+      runNow('reconcile', 'Correct the source status kept on destination documents now (?wait=true answers when it has finished)', (route) => control.reconcileNow(route));
     },
     { prefix: '/admin' },
   );

@@ -68,7 +68,7 @@ export class Metrics {
   });
   private readonly routeRuns = new Counter({
     name: 'order_bridge_route_runs_total',
-    help: 'Polls and status checks by route, task and outcome (ok, failed)',
+    help: 'Polls, status checks and status reconciliations by route, task and outcome (ok, failed)',
     labelNames: ['route', 'task', 'outcome'],
     registers: [this.registry],
   });

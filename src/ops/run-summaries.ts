@@ -1,4 +1,5 @@
 import type { PollSummary } from '../routes/poll.js';
+import type { ReconcileSummary } from '../routes/reconcile.js';
 import type { StatusCheckSummary } from '../routes/status-check.js';
 
 /** What a poll did, as the counts a person (or a progress line) reads. */
@@ -16,4 +17,9 @@ export function pollCounts(summary: PollSummary): Record<string, number> {
 /** What a status check did, as counts. */
 export function statusCheckCounts(summary: StatusCheckSummary): Record<string, number> {
   return { checked: summary.checked, changed: summary.changed.length, delivered: summary.delivered, failed: summary.failed.length };
+}
+
+/** What a status reconciliation did, as counts. */
+export function reconcileCounts(summary: ReconcileSummary): Record<string, number> {
+  return { checked: summary.checked, changed: summary.changed, unchanged: summary.unchanged, missing: summary.missing };
 }

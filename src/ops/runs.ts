@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 
-export type RunTask = 'poll' | 'statusCheck';
+export type RunTask = 'poll' | 'statusCheck' | 'reconcile';
 
 export interface RunRecord {
   startedAt: number;

@@ -75,6 +75,8 @@ export async function startOzonMoySkladStandIns(
 
 export interface OzonMoySkladStack extends OzonMoySkladStandIns {
   app: App;
+  /** Where order-bridge listens (empty unless started). */
+  baseUrl: string;
   close(): Promise<void>;
 }
 
@@ -88,6 +90,9 @@ export async function startOzonMoySkladStack(
     ozon?: OzonFakeOptions;
     moysklad?: MoySkladFakeOptions;
     logger?: Logger;
+    /** Listen on HTTP (for the admin API) and run the job engine in the background. */
+    start?: boolean;
+    adminToken?: string;
   } = {},
 ): Promise<OzonMoySkladStack> {
   const standIns = await startOzonMoySkladStandIns({
@@ -101,6 +106,7 @@ export async function startOzonMoySkladStack(
       database: options.database ?? { client: 'sqlite', filename: join(dir, 'order-bridge.sqlite') },
       http: { host: '127.0.0.1', port: 0 },
       log: { level: 'silent' },
+      ...(options.adminToken ? { admin: { token: options.adminToken } } : {}),
       worker: { concurrency: 32, lease: '10s', idlePoll: '50ms', backoffBase: '20ms', backoffMax: '500ms', ...options.worker },
       connections: standIns.connections,
       routes: [{ ...standIns.route, ...options.route }],
@@ -109,9 +115,11 @@ export async function startOzonMoySkladStack(
     {},
   );
   const app = await createApp({ config, registry: builtinConnectors(), logger: options.logger ?? createLogger('silent') });
+  const baseUrl = options.start === true ? await app.start() : '';
   return {
     ...standIns,
     app,
+    baseUrl,
     async close() {
       await app.stop(2000);
       await standIns.close();

@@ -1,9 +1,8 @@
-import type { Stack } from '../fakes/stack.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 
 /** Calls the admin API of a started stack with the admin token; returns the status and the JSON body. */
-export async function admin<T = Record<string, unknown>>(stack: Stack, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: T }> {
+export async function admin<T = Record<string, unknown>>(stack: { baseUrl: string }, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: T }> {
   const response = await fetch(`${stack.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   return { status: response.status, body: (await response.json()) as T };
 }

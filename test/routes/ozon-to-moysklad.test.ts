@@ -4,6 +4,7 @@ import { listBindings } from '../../src/store/bindings.js';
 import { listJobs } from '../../src/store/jobs.js';
 import { listExchanges } from '../../src/store/exchanges.js';
 import { OZON_ROUTE, startOzonMoySkladStack } from '../fakes/ozon-moysklad.js';
+import { ADMIN_TOKEN, admin } from '../helpers/admin.js';
 
 type Entity = Record<string, unknown>;
 
@@ -140,4 +141,21 @@ t.test('reconciliation updates only the sales whose Ozon status changed, and rep
   t.ok(exchanges.some((e) => e.connector === 'ozon') && exchanges.some((e) => e.connector === 'moysklad'), 'both systems are in the exchange log');
   t.notOk(JSON.stringify(exchanges).includes(stack.moysklad.token), 'the MoySklad token never reaches the exchange log');
   t.notOk(JSON.stringify(exchanges).includes(stack.ozon.apiKey), 'nor the Ozon key');
+});
+
+t.test('the admin API runs a reconciliation now and shows it among the route runs', async (t) => {
+  const stack = await startOzonMoySkladStack({ start: true, adminToken: ADMIN_TOKEN });
+  t.teardown(stack.close);
+  const [number] = stack.addPostings(5, { statuses: ['awaiting_deliver'] });
+  await stack.app.pollNow(OZON_ROUTE);
+  await stack.app.engine.drain();
+  stack.ozon.setStatus(number!, 'delivering');
+
+  const run = await admin<{ status: string; run: { outcome: string; summary: Record<string, number> } }>(stack, 'POST', `/admin/routes/${OZON_ROUTE}/reconcile?wait=true`);
+  t.equal(run.status, 200);
+  t.match(run.body, { status: 'finished', run: { outcome: 'ok', summary: { checked: 5, changed: 1, unchanged: 4, missing: 0 } } });
+  const routes = await admin<{ routes: { name: string; reconcile: unknown; lastReconcile: unknown }[] }>(stack, 'GET', '/admin/routes');
+  t.match(routes.body.routes[0], { name: OZON_ROUTE, reconcile: { everyMs: 21_600_000, days: 45 }, lastReconcile: { outcome: 'ok' } });
+  const refused = await admin(stack, 'POST', `/admin/routes/${OZON_ROUTE}/status-check`);
+  t.equal(refused.status, 409, 'MoySklad has no delivery status to check on this route');
 });
