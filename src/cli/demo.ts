@@ -1,4 +1,7 @@
+import { startMoreStandIns } from '../../test/fakes/more-routes.js';
+import { startOzonMoySkladStandIns } from '../../test/fakes/ozon-moysklad.js';
 import { ROUTE, startStack } from '../../test/fakes/stack.js';
+import { demoConfiguredRoutes, demoOzonToMoySklad } from './demo-marketplaces.js';
 import { createSaleOrder, confirm, seedCatalog } from '../../test/fakes/odoo/seed.js';
 import { listBindings } from '../store/bindings.js';
 import { countExchanges } from '../store/exchanges.js';
@@ -15,9 +18,18 @@ function table(rows: string[][]): string {
  * The Odoo 17 → Ysell route end to end on this machine: local stand-ins for Odoo and Ysell (the fakes
  * the tests use), the real service on a fresh SQLite file, orders confirmed in the Odoo stand-in, and
  * both triggers at work — the webhook for most orders, the poll for the ones whose webhook was lost.
+ * Beside it, in the same service: Ozon → MoySklad (retail shift, reconciliation), and two routes made
+ * by configuration alone (Bizon365 → SaleApp, Marketsync → MoySklad).
  */
 export async function runDemo(options: { keep: boolean }): Promise<number> {
-  const stack = await startStack({ logger: createLogger('fatal'), schedule: options.keep });
+  const marketplaces = await startOzonMoySkladStandIns();
+  const more = await startMoreStandIns({ moysklad: marketplaces.moysklad });
+  const stack = await startStack({
+    logger: createLogger('fatal'),
+    schedule: options.keep,
+    extraConnections: { ...marketplaces.connections, ...more.connections },
+    extraRoutes: [marketplaces.route, ...more.routes],
+  });
   const { odoo, ysell, app } = stack;
   try {
     const catalog = seedCatalog(odoo);
@@ -105,7 +117,10 @@ export async function runDemo(options: { keep: boolean }): Promise<number> {
     const brokenNotes = odoo.records('mail.message').filter((m) => m['res_id'] === broken && m['model'] === 'sale.order' && String(m['body']).includes('order-bridge'));
     console.log(`chatter of the refused order: ${brokenNotes.length} note(s) from order-bridge; its sync state in Odoo: ${String(odoo.record('sale.order', broken)?.['ysell_sync_state'])}`);
 
-    const ok = duplicates === 0 && exported.length === expected && inYsell.length === expected && pickings.length === 1 && brokenNotes.length === 1;
+    const odooOk = duplicates === 0 && exported.length === expected && inYsell.length === expected && pickings.length === 1 && brokenNotes.length === 1;
+    const ozonOk = await demoOzonToMoySklad(app, marketplaces);
+    const configuredOk = await demoConfiguredRoutes(app, more);
+    const ok = odooOk && ozonOk && configuredOk;
     if (!ok) console.log('demo: something is off, see above');
 
     if (options.keep) {
@@ -118,5 +133,7 @@ export async function runDemo(options: { keep: boolean }): Promise<number> {
     return ok ? 0 : 1;
   } finally {
     await stack.close();
+    await more.close();
+    await marketplaces.close();
   }
 }

@@ -29,6 +29,9 @@ export interface StackOptions {
   ysellOptions?: Parameters<typeof startYsellFake>[0];
   /** Enables the admin API with this bearer token. */
   adminToken?: string;
+  /** More connections and routes beside Odoo → Ysell (the demo runs every route in one service). */
+  extraConnections?: Record<string, Record<string, unknown>>;
+  extraRoutes?: Record<string, unknown>[];
 }
 
 /** The Odoo and Ysell stand-ins and an order-bridge wired to them: what the demo, the tests and the benches run. */
@@ -90,6 +93,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     connections: {
       odoo: { type: 'odoo', url: odoo.url, db: odoo.db, login: odoo.admin.login, secret: odoo.admin.apiKey, timeout: '5s', fields: { lineSerials: odoo.serialField, ...options.odooFields } },
       ysell: { type: 'ysell', baseUrl: ysell.url, timeout: '5s' },
+      ...options.extraConnections,
     },
     routes: [
       {
@@ -102,6 +106,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         statusCheck: { every: '1h' },
         ...options.route,
       },
+      ...(options.extraRoutes ?? []),
     ],
   };
   const config = parseConfig(raw, builtinConnectors(), {});
