@@ -17,6 +17,7 @@ import { deliveredJobKind } from './routes/delivered-job.js';
 import { exportJobKind } from './routes/export-job.js';
 import { notifyJobKind, queueFailureNotice } from './routes/notify.js';
 import { pollRoute, type PollSummary } from './routes/poll.js';
+import { enqueueExport, type EnqueueOutcome } from './routes/enqueue.js';
 import { canReconcile, reconcileRoute, type ReconcileSummary } from './routes/reconcile.js';
 import { checkStatuses, type StatusCheckSummary } from './routes/status-check.js';
 import type { RouteRuntime } from './routes/runtime.js';
@@ -47,6 +48,8 @@ export interface App {
   pollNow(route: string, options?: RunOptions<PollSummary>): Promise<PollSummary>;
   checkStatusNow(route: string, options?: RunOptions<StatusCheckSummary>): Promise<StatusCheckSummary>;
   reconcileNow(route: string, options?: RunOptions<ReconcileSummary> & { days?: number }): Promise<ReconcileSummary>;
+  /** Queues these source orders for export now (for sources without a change list, or to resend by hand). */
+  queueExports(route: string, sourceIds: readonly string[]): Promise<EnqueueOutcome[]>;
   /** The destination's sales session (MoySklad's retail shift): open or reuse, or close. */
   openSession(route: string): Promise<SessionInfo>;
   closeSession(route: string): Promise<SessionInfo | null>;
@@ -250,6 +253,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
   }
 
+  async function queueExports(name: string, sourceIds: readonly string[]): Promise<EnqueueOutcome[]> {
+    const route = routeNamed(name);
+    const outcomes: EnqueueOutcome[] = [];
+    for (const sourceId of sourceIds) {
+      const { outcome } = await enqueueExport(db, route, { sourceId, number: null, revision: null, via: 'manual', snapshot: null }, clock.now());
+      outcomes.push(outcome);
+    }
+    engine.wake();
+    return outcomes;
+  }
+
   function sessionOf(name: string): SalesSession {
     const route = routeNamed(name);
     const session = route.destination.session;
@@ -331,6 +345,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     pollNow,
     checkStatusNow,
     reconcileNow,
+    queueExports,
     openSession,
     closeSession,
     async stop(graceMs = 10_000) {

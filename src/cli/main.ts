@@ -19,6 +19,8 @@ Usage:
   order-bridge poll ROUTE   [--config PATH]   poll a route's source once and export what it finds
   order-bridge status-check ROUTE [--config PATH]
                                               ask the destination for delivery statuses once, now
+  order-bridge export ROUTE SOURCE_ID… [--config PATH]
+                                              queue these source orders for export now and run them
   order-bridge reconcile ROUTE [--days 45] [--config PATH]
                                               correct the source status kept on destination documents
   order-bridge moysklad shift open|close ROUTE [--config PATH]
@@ -140,6 +142,18 @@ async function main(argv: string[]): Promise<number> {
         }
         for (const failure of summary.failed) console.log(`  ${failure.number ?? failure.sourceId}: ${failure.error}`);
         return 0;
+      });
+    }
+    case 'export': {
+      if (argument === undefined || rest.length === 0) throw new ConfigError(['usage: order-bridge export ROUTE SOURCE_ID…']);
+      return withApp(config, async (app) => {
+        const outcomes = await app.queueExports(argument, rest);
+        rest.forEach((id, i) => console.log(`${id}: ${outcomes[i] === 'already-exported' ? 'already exported' : 'queued'}`));
+        await drainWithProgress(app, `jobs ${argument}`);
+        const dead = await listJobs(app.db, { route: argument, state: 'dead' });
+        const failed = dead.filter((job) => job.sourceId !== null && rest.includes(job.sourceId));
+        for (const job of failed) console.log(`${job.sourceId}: ${job.lastError ?? 'failed'}`);
+        return failed.length === 0 ? 0 : 1;
       });
     }
     case 'reconcile': {

@@ -256,3 +256,17 @@ t.test('a webhook that calls a quotation confirmed is believed a few times, then
   t.match(binding?.lastError, /in state "draft", not a confirmed sales order/);
   t.equal(ysell.requests.length, 0);
 });
+
+t.test('orders queued by hand are exported once; an order already exported is said so', async (t) => {
+  const { stack, catalog } = await stackFor(t);
+  const { odoo, ysell, app } = stack;
+  odoo.setWebhook(null);
+  const id = createSaleOrder(odoo, { partnerId: catalog.partners.berlin, lines: [{ productId: catalog.products.lamp, qty: 1, price: 45 }] });
+  confirm(odoo, id);
+  t.same(await app.queueExports(ROUTE, [String(id)]), ['queued']);
+  await settle(app);
+  t.equal(ysell.orders().length, 1);
+  t.same(await app.queueExports(ROUTE, [String(id)]), ['already-exported']);
+  await settle(app);
+  t.equal(ysell.orders().length, 1, 'nothing sent twice');
+});
