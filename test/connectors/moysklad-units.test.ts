@@ -166,4 +166,6 @@ t.test('the config asks for the attributes that "attributes" charges need', asyn
   t.notOk(parsed.success);
   t.match(parsed.error?.issues[0]?.message, /attributes\.commission/);
   t.notOk(moyskladConfigSchema.safeParse({ token: 'secret-token', ...ids, baseUrl: 'http://moysklad.example' }).success, 'plain http only to loopback');
+  const realIds = { ...ids, organization: '7944ef04-f831-11e5-7a69-971500188b19' };
+  t.ok(moyskladConfigSchema.safeParse({ token: 'secret-token', ...realIds }).success, "MoySklad's ids are not RFC 4122 UUIDs, and are accepted");
 });

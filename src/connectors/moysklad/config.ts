@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { durationSchema } from '../../config/duration.js';
 import { checkExternalUrl } from '../../core/url.js';
 
-const id = z.uuid({ error: 'expected a MoySklad object id (a UUID, the last part of its href)' });
+// MoySklad ids look like UUIDs but are not RFC 4122 ones (e.g. 7944ef04-f831-11e5-7a69-971500188b19): z.guid, not z.uuid.
+const id = z.guid({ error: 'expected a MoySklad object id (the last part of its href, e.g. 7944ef04-f831-11e5-7a69-971500188b19)' });
 
 export const moyskladConfigSchema = z
   .strictObject({
