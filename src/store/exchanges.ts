@@ -19,7 +19,7 @@ export interface StoredExchange {
 
 export type NewExchange = Omit<StoredExchange, 'id'>;
 
-interface ExchangeRecord {
+export interface ExchangeRecord {
   id: number;
   connector: string;
   operation: string;
@@ -67,7 +67,11 @@ export interface ExchangeFilter {
 export async function listExchanges(db: Database, filter: ExchangeFilter = {}): Promise<StoredExchange[]> {
   const query = db<ExchangeRecord>('exchanges').orderBy('id', 'asc').limit(filter.limit ?? 1000);
   whereGiven(query, { route: filter.route, source_id: filter.sourceId, connector: filter.connector });
-  return (await query).map((r) => ({
+  return (await query).map(toStoredExchange);
+}
+
+export function toStoredExchange(r: ExchangeRecord): StoredExchange {
+  return {
     id: r.id,
     connector: r.connector,
     operation: r.operation,
@@ -82,7 +86,7 @@ export async function listExchanges(db: Database, filter: ExchangeFilter = {}): 
     route: r.route,
     sourceId: r.source_id,
     jobId: r.job_id,
-  }));
+  };
 }
 
 export async function countExchanges(db: Database, filter: { route?: string; sourceId?: string } = {}): Promise<number> {

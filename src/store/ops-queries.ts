@@ -1,6 +1,6 @@
 import type { BindingStage } from './bindings.js';
 import type { Database } from './db.js';
-import type { StoredExchange } from './exchanges.js';
+import { toStoredExchange, type ExchangeRecord, type StoredExchange } from './exchanges.js';
 import type { JobState } from './jobs.js';
 
 /** Queries for the people who run the service: counts for /metrics and the admin API, bulk retry, history. */
@@ -71,22 +71,6 @@ export function orderKey(route: string, sourceId: string): string {
   return `${route}\n${sourceId}`;
 }
 
-interface ExchangeRecord {
-  id: number;
-  connector: string;
-  operation: string;
-  url: string;
-  request_body: string;
-  response_body: string;
-  http_status: number | null;
-  fault: string | null;
-  error: string | null;
-  duration_ms: number;
-  started_at: number | string;
-  route: string | null;
-  source_id: string | null;
-  job_id: number | null;
-}
 
 /** The latest exchanges about one order, the oldest of them first. */
 export async function recentExchanges(db: Database, filter: { route: string; sourceId: string; limit: number }): Promise<StoredExchange[]> {
@@ -94,22 +78,7 @@ export async function recentExchanges(db: Database, filter: { route: string; sou
     .where({ route: filter.route, source_id: filter.sourceId })
     .orderBy('id', 'desc')
     .limit(filter.limit);
-  return rows.reverse().map((r) => ({
-    id: r.id,
-    connector: r.connector,
-    operation: r.operation,
-    url: r.url,
-    requestBody: r.request_body,
-    responseBody: r.response_body,
-    httpStatus: r.http_status,
-    fault: r.fault,
-    error: r.error,
-    durationMs: r.duration_ms,
-    startedAt: Number(r.started_at),
-    route: r.route,
-    sourceId: r.source_id,
-    jobId: r.job_id,
-  }));
+  return rows.reverse().map(toStoredExchange);
 }
 
 /** When a cursor last moved (e.g. the poll's, after each page it read), or null if it never did. */

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap';
+import { failure } from '../helpers/failure.js';
 import { Bizon365Client, type Bizon365ClientOptions, type OrdersPage } from '../../src/connectors/bizon365/client.js';
 import { toFetchedOrder } from '../../src/connectors/bizon365/mapper.js';
-import { isIntegrationError, type IntegrationError } from '../../src/core/errors.js';
+import { type IntegrationError } from '../../src/core/errors.js';
 import type { ExchangeEntry } from '../../src/core/exchange.js';
 import { generateOrders, startBizonFake, type BizonFake, type BizonFakeOptions } from '../fakes/bizon365/server.js';
 
@@ -37,16 +38,6 @@ async function setup(t: Test, options: { fake?: BizonFakeOptions; client?: Parti
     ...options.client,
   });
   return { fake, client, exchanges, waits };
-}
-
-async function failure(promise: Promise<unknown>): Promise<IntegrationError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isIntegrationError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
 }
 
 async function pages(iterable: AsyncIterable<OrdersPage>): Promise<OrdersPage[]> {

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
+import { failure } from '../helpers/failure.js';
 import { MarketsyncClient, type MarketsyncClientOptions } from '../../src/connectors/marketsync/client.js';
 import type { PedidoCreate } from '../../src/connectors/marketsync/schemas.js';
-import { isIntegrationError, type IntegrationError } from '../../src/core/errors.js';
 import type { ExchangeEntry } from '../../src/core/exchange.js';
 import { SecretScrubber } from '../../src/core/redact.js';
 import { badVerbMessage, startMarketsyncFake, type MarketsyncFake, type MarketsyncFakeOptions } from '../fakes/marketsync/server.js';
@@ -32,16 +32,6 @@ async function setup(t: Test, options: { fake?: MarketsyncFakeOptions; client?: 
     ...options.client,
   });
   return { fake, client, exchanges };
-}
-
-async function failure(promise: Promise<unknown>): Promise<IntegrationError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isIntegrationError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
 }
 
 function pedido(referencia: string, overrides: Partial<PedidoCreate> = {}): PedidoCreate {

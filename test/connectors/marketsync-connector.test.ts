@@ -1,10 +1,10 @@
 import t, { type Test } from 'tap';
+import { failure } from '../helpers/failure.js';
 import { MarketsyncClient } from '../../src/connectors/marketsync/client.js';
 import { marketsyncConfigSchema } from '../../src/connectors/marketsync/config.js';
 import { createMarketsyncConnector, marketsyncConnector } from '../../src/connectors/marketsync/connector.js';
 import { builtinConnectors } from '../../src/connectors/index.js';
 import type { ChangedPage, Connector, OrderDestination, OrderSource, PollWindow } from '../../src/core/connector.js';
-import { isIntegrationError, type IntegrationError } from '../../src/core/errors.js';
 import type { Order } from '../../src/core/order.js';
 import { startMarketsyncFake, type MarketsyncFake, type MarketsyncFakeOptions } from '../fakes/marketsync/server.js';
 import { connectorContext } from '../helpers/context.js';
@@ -46,16 +46,6 @@ async function collect(pages: AsyncIterable<ChangedPage>): Promise<ChangedPage[]
   const out: ChangedPage[] = [];
   for await (const page of pages) out.push(page);
   return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<IntegrationError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isIntegrationError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const signal = new AbortController().signal;

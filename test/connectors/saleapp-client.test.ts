@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
+import { failure } from '../helpers/failure.js';
 import { SaleAppClient, type SaleAppClientOptions } from '../../src/connectors/saleapp/client.js';
 import type { SaleAppCreateOrder } from '../../src/connectors/saleapp/schemas.js';
-import { isIntegrationError, type IntegrationError } from '../../src/core/errors.js';
 import type { ExchangeEntry } from '../../src/core/exchange.js';
 import { startSaleAppFake, type SaleAppFake, type SaleAppFakeOptions } from '../fakes/saleapp/server.js';
 
@@ -54,16 +54,6 @@ function answering(body: unknown): SaleAppClient {
     timeoutMs: 2_000,
     fetch: async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status: 200 }),
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<IntegrationError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isIntegrationError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
 }
 
 t.test('a create is a form POST with method_type, the account and JSON-encoded products', async (t) => {

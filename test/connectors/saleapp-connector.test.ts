@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { failure } from '../helpers/failure.js';
 import { builtinConnectors } from '../../src/connectors/index.js';
 import { saleAppConfigSchema } from '../../src/connectors/saleapp/config.js';
 import { createSaleAppConnector } from '../../src/connectors/saleapp/connector.js';
@@ -59,16 +60,6 @@ async function setup(t: Test, settings: Record<string, unknown> = {}): Promise<H
   const { destination, source } = connector;
   if (destination === undefined || source === undefined) throw new Error('SaleApp must be a source and a destination');
   return { fake, connector, destination, source, exchanges, scrubber, lines };
-}
-
-async function failure(promise: Promise<unknown>): Promise<IntegrationError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isIntegrationError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
 }
 
 function refusal(fn: () => unknown): IntegrationError {

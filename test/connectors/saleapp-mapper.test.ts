@@ -1,6 +1,6 @@
 import t from 'tap';
 import { saleAppConfigSchema } from '../../src/connectors/saleapp/config.js';
-import { fromSaleAppOrder, phoneDigits, saleAppDateToIso, saleAppMapping, toSaleAppOrder, type SaleAppMapping } from '../../src/connectors/saleapp/mapper.js';
+import { fromSaleAppOrder, phoneDigits, saleAppMapping, toSaleAppOrder, type SaleAppMapping } from '../../src/connectors/saleapp/mapper.js';
 import { saleAppListedOrderSchema, type SaleAppListedOrder } from '../../src/connectors/saleapp/schemas.js';
 import { isIntegrationError, type IntegrationError } from '../../src/core/errors.js';
 import type { Order } from '../../src/core/order.js';
@@ -137,14 +137,6 @@ t.test('the mapping follows the connection config', async (t) => {
   t.match(saleAppMapping(organization), { defaults: { deliveryType: 5, cityRef: 'c' }, productIdKind: 'id', externalProductField: 'external_id', tags: [8] });
   const counterparty = saleAppConfigSchema.parse({ secretKey: 'k-12345678', keyType: 'counterparty', productIdKind: 'externalId' });
   t.match(saleAppMapping(counterparty), { productIdKind: 'externalId', externalProductField: 'supplier_id', tags: [] });
-});
-
-t.test('SaleApp dates are wall-clock time in the account zone', async (t) => {
-  t.equal(saleAppDateToIso('2022-09-04 20:17:34', 'Europe/Kyiv'), '2022-09-04T17:17:34.000Z', 'summer, UTC+3');
-  t.equal(saleAppDateToIso('2022-01-15 12:00:00', 'Europe/Kyiv'), '2022-01-15T10:00:00.000Z', 'winter, UTC+2');
-  t.equal(saleAppDateToIso('2022-03-27 04:30:00', 'Europe/Kyiv'), '2022-03-27T01:30:00.000Z', 'just after the clocks go forward');
-  t.equal(saleAppDateToIso('2022-03-27 02:30:00', 'Europe/Kyiv'), '2022-03-27T00:30:00.000Z', 'just before');
-  t.equal(saleAppDateToIso('2022-09-04 20:17:34', 'UTC'), '2022-09-04T20:17:34.000Z');
 });
 
 /** The document's GET example, as the client hands it over. */

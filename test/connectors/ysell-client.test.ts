@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap';
+import { failure } from '../helpers/failure.js';
 import { YsellClient, defaultYsellPaths, type YsellClientOptions } from '../../src/connectors/ysell/client.js';
 import type { YsellCreateOrder } from '../../src/connectors/ysell/schemas.js';
-import { isIntegrationError, type IntegrationError } from '../../src/core/errors.js';
+import { type IntegrationError } from '../../src/core/errors.js';
 import type { ExchangeEntry } from '../../src/core/exchange.js';
 import { startYsellFake, type YsellFake } from '../fakes/ysell/server.js';
 
@@ -52,16 +53,6 @@ async function setup(
     ...options.client,
   });
   return { fake, client, exchanges, keyReads: () => reads, invalidations: () => invalidations };
-}
-
-async function failure(promise: Promise<unknown>): Promise<IntegrationError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isIntegrationError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
 }
 
 t.test('create, then find by number; absent numbers are null', async (t) => {

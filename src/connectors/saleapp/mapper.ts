@@ -1,6 +1,7 @@
 import type { FetchedOrder } from '../../core/connector.js';
 import { permanent } from '../../core/errors.js';
 import type { NormalizedStatus, Order, OrderLine, Party } from '../../core/order.js';
+import { parseWallTime } from '../../core/wall-time.js';
 import type { SaleAppConfig } from './config.js';
 import {
   deliveryProblems,
@@ -150,33 +151,6 @@ export function toSaleAppOrder(order: Order, mapping: SaleAppMapping): SaleAppCr
 
 const statusByStatusId: Record<number, NormalizedStatus> = { 0: 'new', 1: 'confirmed', 2: 'confirmed' };
 
-function zoneOffsetMs(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(instant));
-  const part = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
-  return wall - Math.floor(instant / 1000) * 1000;
-}
-
-/** "2022-09-04 20:17:34" on the account's clock as an ISO instant. */
-export function saleAppDateToIso(value: string, timeZone: string): string {
-  const [date = '', time = ''] = value.split(/[ T]/);
-  const [year, month, day] = date.split('-').map(Number);
-  const [hour, minute, second] = time.split(':').map(Number);
-  const asUtc = Date.UTC(year ?? 0, (month ?? 1) - 1, day ?? 1, hour ?? 0, minute ?? 0, second ?? 0);
-  const first = asUtc - zoneOffsetMs(asUtc, timeZone);
-  // Near a DST change the offset at the guess may differ from the offset at the answer.
-  return new Date(asUtc - zoneOffsetMs(first, timeZone)).toISOString();
-}
-
 function party(name: string | null, phone: string | null, street: string | null, city: string | null): Party {
   return {
     sourceId: null,
@@ -210,6 +184,12 @@ export function fromSaleAppOrder(listed: SaleAppListedOrder, options: { timeZone
   const statusRaw = so.status_name ?? String(so.status_id);
   if (options.skipStatusIds.includes(so.status_id)) {
     return { ...base, kind: 'skip', reason: `SaleApp order ${so.number} is in status ${so.status_id} "${statusRaw}", which this connection does not export` };
+  }
+
+  // SaleApp writes its account's wall-clock time without a zone.
+  const created = parseWallTime(so.date_entered, options.timeZone);
+  if (created === null) {
+    return { ...base, kind: 'invalid', error: permanent('BAD_DATE', `SaleApp order ${so.number} has an impossible date "${so.date_entered}"`, { context: { system: 'saleapp', saleAppId: so.id } }) };
   }
 
   const lines: OrderLine[] = so.products
@@ -246,7 +226,7 @@ export function fromSaleAppOrder(listed: SaleAppListedOrder, options: { timeZone
   const order: Order = {
     source: { connector: 'saleapp', id: so.id },
     number: so.number,
-    createdAt: saleAppDateToIso(so.date_entered, options.timeZone),
+    createdAt: created.toISOString(),
     status: { raw: statusRaw, normalized: statusByStatusId[so.status_id] ?? 'unknown' },
     currency: null,
     customer: recipient,
