@@ -48,6 +48,11 @@ export interface App {
   pollNow(route: string, options?: RunOptions<PollSummary>): Promise<PollSummary>;
   checkStatusNow(route: string, options?: RunOptions<StatusCheckSummary>): Promise<StatusCheckSummary>;
   reconcileNow(route: string, options?: RunOptions<ReconcileSummary> & { days?: number }): Promise<ReconcileSummary>;
+  /**
+   * What the schedule runs for a route's poll: the poll, and with a sales session that closes after each
+   * run, the close once the jobs it queued are done.
+   */
+  scheduledPoll(route: string): Promise<PollSummary>;
   /** Queues these source orders for export now (for sources without a change list, or to resend by hand). */
   queueExports(route: string, sourceIds: readonly string[]): Promise<EnqueueOutcome[]>;
   /** The destination's sales session (MoySklad's retail shift): open or reuse, or close. */
@@ -289,14 +294,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     return once(`session:${name}`, () => withFlush(session.close(shutdown.signal)));
   }
 
-  /** A scheduled run of the poll; with a session that closes after each run, once the run's orders are out. */
-  async function scheduledPoll(route: RouteRuntime): Promise<void> {
-    await pollNow(route.name);
+  async function scheduledPoll(name: string): Promise<PollSummary> {
+    const route = routeNamed(name);
+    const summary = await pollNow(name);
     if (route.destination.session?.closeAfterRun === true) {
       await engine.whenIdle();
-      const closed = await closeSession(route.name);
-      if (closed !== null) logger.info({ route: route.name, shift: closed.name }, 'sales session closed after the run');
+      const closed = await closeSession(name);
+      if (closed !== null) logger.info({ route: name, shift: closed.name }, 'sales session closed after the run');
     }
+    return summary;
   }
 
   if (options.schedule === true) {
@@ -318,7 +324,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     };
     for (const route of routes.values()) {
       const { poll, statusCheck, reconcile } = route.config;
-      if (poll !== false) schedule(`poll:${route.name}`, { every: poll.every, runImmediately: true }, () => scheduledPoll(route), 'poll');
+      if (poll !== false) schedule(`poll:${route.name}`, { every: poll.every, runImmediately: true }, () => scheduledPoll(route.name), 'poll');
       if (statusCheck !== false && route.destination.readStatus !== undefined) {
         schedule(`status:${route.name}`, statusCheck, () => checkStatusNow(route.name), 'status check');
       }
@@ -345,6 +351,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     pollNow,
     checkStatusNow,
     reconcileNow,
+    scheduledPoll,
     queueExports,
     openSession,
     closeSession,

@@ -159,3 +159,15 @@ t.test('the admin API runs a reconciliation now and shows it among the route run
   const refused = await admin(stack, 'POST', `/admin/routes/${OZON_ROUTE}/status-check`);
   t.equal(refused.status, 409, 'MoySklad has no delivery status to check on this route');
 });
+
+t.test('with closeAfterRun, a scheduled run closes the shift once its orders are exported', async (t) => {
+  const stack = await startOzonMoySkladStack({ start: true, moyskladSettings: { retailShift: { autoOpen: true, closeAfterRun: true } } });
+  t.teardown(stack.close);
+  stack.addPostings(30);
+  const summary = await stack.app.scheduledPoll(OZON_ROUTE);
+  t.equal(summary.queued, 30);
+  t.equal(stack.moysklad.demands().length, 30, 'every sale was saved before the close');
+  const [shift] = stack.moysklad.shifts();
+  t.ok(shift?.['closeDate'], 'and the shift was closed after them');
+  t.equal(stack.moysklad.shifts().length, 1);
+});

@@ -43,6 +43,7 @@ export function createMoySkladConnector(config: MoySkladConfig, context: Connect
   context.scrubber.add(config.token);
   const client = new MoySkladClient({ config, exchanges: context.exchanges });
   const shifts = new ShiftKeeper(client, config, context.state);
+  // A batch serves many jobs at once, so it cannot run under one job's signal: it gets its own time limit.
   const signal = (): AbortSignal => AbortSignal.timeout(config.timeout * 4);
   const batchOptions = {
     cache: false,
