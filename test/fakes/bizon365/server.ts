@@ -36,7 +36,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { answerUnder, FaultPlan, type CommonFault, type FaultOptions as SharedFaultOptions } from '../shared/faults.js';
+import { closeServer, Delays, errorPage, listen, nginxReason, send, type Answer } from '../shared/http.js';
 
 export const defaultProjectId = '12345';
 const moscowOffsetMs = 3 * 3_600_000;
@@ -52,21 +53,13 @@ export function ordersPath(projectId: string): string {
 }
 
 export type BizonFault =
-  | { kind: 'status'; status: 500 | 502 | 503 | 429; retryAfter?: number }
-  | { kind: 'delay'; ms: number }
-  | { kind: 'reset' }
-  /** 200 with a JSON body cut short. */
-  | { kind: 'garbage' }
+  | CommonFault
   /** Any answer, e.g. JSON of another shape. */
   | { kind: 'body'; status?: number; body: string; contentType?: string };
 
-export interface FaultOptions {
-  /** How many requests the fault hits; 1 when neither this nor `share` is given, unlimited with `share` alone. */
-  times?: number;
-  match?: (req: { method: string; path: string; query: Record<string, string> }) => boolean;
-  /** Probability (0..1) that a matching request is hit. */
-  share?: number;
-}
+type FaultRequest = { method: string; path: string; query: Record<string, string> };
+
+export type FaultOptions = SharedFaultOptions<FaultRequest>;
 
 export interface RecordedRequest {
   method: string;
@@ -161,19 +154,6 @@ interface StoredOrder {
   input: FakeOrderInput & { _id: number };
 }
 
-interface ActiveFault {
-  fault: BizonFault;
-  remaining: number;
-  match: FaultOptions['match'];
-  share: number | undefined;
-}
-
-interface Answer {
-  status: number;
-  body: string;
-  headers: Record<string, string>;
-}
-
 const jsonType = 'application/json; charset=utf-8';
 
 function json(status: number, value: unknown, headers: Record<string, string> = {}): Answer {
@@ -182,15 +162,6 @@ function json(status: number, value: unknown, headers: Record<string, string> = 
 
 function failure(status: number, message: string, headers: Record<string, string> = {}): Answer {
   return json(status, { message }, headers);
-}
-
-function nginxPage(status: 502 | 503): Answer {
-  const title = `${status} ${status === 502 ? 'Bad Gateway' : 'Service Temporarily Unavailable'}`;
-  return {
-    status,
-    body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
-    headers: { 'Content-Type': 'text/html', Server: 'nginx' },
-  };
 }
 
 const garbageBody = '{"skip":0,"limit":100,"total":3,"list":[{"_id":100407,"firstname":"Ив';
@@ -309,10 +280,10 @@ export async function startBizonFake(options: BizonFakeOptions = {}): Promise<Bi
   let ordersAllowed = true;
   let stored: StoredOrder[] = [];
   let nextId = 100_001;
-  let faults: ActiveFault[] = [];
+  const faults = new FaultPlan<BizonFault, FaultRequest>();
   let served: number[] = [];
   const requests: RecordedRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
+  const delays = new Delays();
 
   const writeDate = (instant: Date): string => (createdFormat === 'utc' ? instant.toISOString() : moscowLocal(instant));
 
@@ -402,18 +373,6 @@ export async function startBizonFake(options: BizonFakeOptions = {}): Promise<Bi
     }
   }
 
-  function pickFault(method: string, path: string, query: Record<string, string>): BizonFault | undefined {
-    for (const active of faults) {
-      if (active.remaining <= 0) continue;
-      if (active.match !== undefined && !active.match({ method, path, query })) continue;
-      if (active.share !== undefined && Math.random() >= active.share) continue;
-      active.remaining -= 1;
-      faults = faults.filter((f) => f.remaining > 0);
-      return active.fault;
-    }
-    return undefined;
-  }
-
   /** Counts the request in the last second's budget; an answer when the budget is spent. */
   function spendRate(at: number): Answer | undefined {
     if (options.maxPerSecond === undefined) return undefined;
@@ -496,13 +455,6 @@ export async function startBizonFake(options: BizonFakeOptions = {}): Promise<Bi
     return listOrders(query);
   }
 
-  function send(res: ServerResponse, record: RecordedRequest, answer: Answer): void {
-    if (res.destroyed || res.writableEnded) return;
-    record.status = answer.status;
-    res.writeHead(answer.status, { ...answer.headers, 'Content-Length': Buffer.byteLength(answer.body) });
-    res.end(answer.body);
-  }
-
   function handle(req: IncomingMessage, res: ServerResponse, at: number): void {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://fake.invalid');
@@ -511,41 +463,22 @@ export async function startBizonFake(options: BizonFakeOptions = {}): Promise<Bi
     const record: RecordedRequest = { method, path, query, headers: req.headers, at, status: null };
     requests.push(record);
 
-    const fault = pickFault(method, path, query);
-    switch (fault?.kind) {
-      case undefined:
-        send(res, record, answerRequest(req, path, url.searchParams, record.at));
-        return;
-      case 'status': {
-        const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
-        if (fault.status === 502 || fault.status === 503) {
-          const page = nginxPage(fault.status);
-          send(res, record, { ...page, headers: { ...page.headers, ...headers } });
-        } else if (fault.status === 429) {
-          send(res, record, failure(429, 'Too many requests, slow down', headers));
-        } else {
-          send(res, record, failure(500, 'Internal server error', headers));
-        }
-        return;
-      }
-      case 'delay': {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          send(res, record, answerRequest(req, path, url.searchParams, record.at));
-        }, fault.ms);
-        timers.add(timer);
-        return;
-      }
-      case 'reset':
-        req.socket.destroy();
-        return;
-      case 'garbage':
-        send(res, record, { status: 200, body: garbageBody, headers: { 'Content-Type': jsonType } });
-        return;
-      case 'body':
-        send(res, record, { status: fault.status ?? 200, body: fault.body, headers: { 'Content-Type': fault.contentType ?? jsonType } });
-        return;
+    const fault = faults.take({ method, path, query });
+    if (fault?.kind === 'body') {
+      send(res, record, { status: fault.status ?? 200, body: fault.body, headers: { 'Content-Type': fault.contentType ?? jsonType } });
+      return;
     }
+    answerUnder(fault, { req, res, record }, {
+      answer: () => answerRequest(req, path, url.searchParams, record.at),
+      status: (status) =>
+        status === 429
+          ? failure(429, 'Too many requests, slow down')
+          : status === 500
+            ? failure(500, 'Internal server error')
+            : errorPage(status, nginxReason(status)),
+      garbage: { status: 200, body: garbageBody, headers: { 'Content-Type': jsonType } },
+      delays,
+    });
   }
 
   const server = createServer((req, res) => {
@@ -554,18 +487,10 @@ export async function startBizonFake(options: BizonFakeOptions = {}): Promise<Bi
     req.resume();
     req.on('end', () => handle(req, res, at));
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listen(server, options.port);
 
   const fake: BizonFake = {
-    url: `http://127.0.0.1:${port}`,
+    url,
     get token() {
       return token;
     },
@@ -600,28 +525,19 @@ export async function startBizonFake(options: BizonFakeOptions = {}): Promise<Bi
     orders() {
       return stored.map(wire);
     },
-    inject(fault, faultOptions = {}) {
-      const remaining = faultOptions.times ?? (faultOptions.share === undefined ? 1 : Number.POSITIVE_INFINITY);
-      faults.push({ fault, remaining, match: faultOptions.match, share: faultOptions.share });
-    },
-    clearFaults() {
-      faults = [];
-    },
+    inject: faults.inject,
+    clearFaults: faults.clear,
     requests,
     reset() {
       stored = [];
       requests.length = 0;
-      faults = [];
+      faults.clear();
       served = [];
       ordersAllowed = true;
     },
     close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err === undefined ? resolve() : reject(err)));
-        server.closeAllConnections();
-      });
+      delays.cancelAll();
+      return closeServer(server);
     },
   };
   return fake;

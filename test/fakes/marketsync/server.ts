@@ -39,25 +39,19 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { answerUnder, FaultPlan, type CommonFault, type FaultOptions as SharedFaultOptions } from '../shared/faults.js';
+import { closeServer, Delays, errorPageText, jsonOrText, listen, nginxReason, readBody, type Answer } from '../shared/http.js';
+import { wallClock } from '../shared/wall-time.js';
 
 export const pedidosPath = '/api/pedidos';
 export const totalsPrefix = '/api/pedidos/totales/';
 export const badVerbMessage = 'Method is not allowed or does not exists.';
 
-export type MarketsyncFault =
-  | { kind: 'status'; status: 500 | 502 | 503 | 429; retryAfter?: number }
-  | { kind: 'delay'; ms: number }
-  | { kind: 'reset' }
-  | { kind: 'garbage' };
+export type MarketsyncFault = CommonFault;
 
-export interface FaultOptions {
-  /** How many requests the fault hits; 1 when neither this nor `share` is given, unlimited with `share` alone. */
-  times?: number;
-  match?: (req: { method: string; path: string }) => boolean;
-  /** Probability (0..1) that a matching request is hit. */
-  share?: number;
-}
+type FaultRequest = { method: string; path: string };
+
+export type FaultOptions = SharedFaultOptions<FaultRequest>;
 
 export interface RecordedRequest {
   method: string;
@@ -161,19 +155,6 @@ export interface MarketsyncFake {
   close(): Promise<void>;
 }
 
-interface ActiveFault {
-  fault: MarketsyncFault;
-  remaining: number;
-  match: ((req: { method: string; path: string }) => boolean) | undefined;
-  share: number | undefined;
-}
-
-interface Answer {
-  status: number;
-  body: string;
-  headers: Record<string, string>;
-}
-
 /** The seed document's status table, by market_id. */
 export const marketStatuses: Record<string, { name: string; statuses: readonly string[] }> = {
   '1': { name: 'Claro', statuses: ['Pendiente', 'entregados', 'embarcados'] },
@@ -235,22 +216,11 @@ const jsonType = 'application/json; charset=UTF-8';
 /** A PHP notice printed ahead of the JSON, and the JSON cut short: what a broken PHP backend sends. */
 const garbageBody = '<br />\n<b>Notice</b>:  Undefined index: kit in <b>/var/www/api/controllers/Pedidos.php</b> on line <b>88</b><br />\n{"answer":[{"id":"16';
 
-const wallClock = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/Mexico_City',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
+const mexicoCity = wallClock('America/Mexico_City');
 
 /** "YYYY-MM-DD HH:mm:ss" in Mexico City. */
 export function mexicoCityWallTime(instant: number): string {
-  const p: Record<string, string> = {};
-  for (const part of wallClock.formatToParts(new Date(instant))) p[part.type] = part.value;
-  return `${p['year']}-${p['month']}-${p['day']} ${p['hour']}:${p['minute']}:${p['second']}`;
+  return mexicoCity(instant);
 }
 
 const dateTimePattern = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?$/;
@@ -340,9 +310,9 @@ export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): 
   let nextOrderId = 500_001;
   let nextItemId = 900_001;
   let lastTotalsAt = Number.NEGATIVE_INFINITY;
-  let faults: ActiveFault[] = [];
+  const faults = new FaultPlan<MarketsyncFault, FaultRequest>();
   const requests: RecordedRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
+  const delays = new Delays();
 
   const stamp = (): string => mexicoCityWallTime(now());
 
@@ -357,18 +327,6 @@ export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): 
   function failure(status: number, message: string, headers: Record<string, string> = {}): Answer {
     if (errorEnvelope === 'answer' && (status === 400 || status === 401)) return json(200, { answer: message, timestamp: stamp() });
     return json(status, { error: message, timestamp: stamp() }, headers);
-  }
-
-  function pickFault(method: string, path: string): MarketsyncFault | undefined {
-    for (const active of faults) {
-      if (active.remaining <= 0) continue;
-      if (active.match !== undefined && !active.match({ method, path })) continue;
-      if (active.share !== undefined && Math.random() >= active.share) continue;
-      active.remaining -= 1;
-      faults = faults.filter((f) => f.remaining > 0);
-      return active.fault;
-    }
-    return undefined;
   }
 
   /** The reason a request is refused, or undefined when its token, signature, version and timestamp hold. */
@@ -576,27 +534,13 @@ export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): 
     return route(method, path, params, body);
   }
 
-  function send(res: ServerResponse, record: RecordedRequest, answer: Answer): void {
-    if (res.destroyed || res.writableEnded) return;
-    record.status = answer.status;
-    res.writeHead(answer.status, { ...answer.headers, 'Content-Length': Buffer.byteLength(answer.body) });
-    res.end(answer.body);
-  }
-
-  function handle(req: IncomingMessage, res: ServerResponse, rawBody: string, receivedAt: number): void {
+  function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, receivedAt: number): void {
     const method = req.method ?? 'GET';
     const target = req.url ?? '/';
     const at = target.indexOf('?');
     const path = at < 0 ? target : target.slice(0, at);
     const rawQuery = at < 0 ? '' : target.slice(at + 1);
-    let body: unknown;
-    if (rawBody !== '') {
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        body = rawBody;
-      }
-    }
+    const body = jsonOrText(raw);
     const record: RecordedRequest = {
       method,
       path,
@@ -609,57 +553,25 @@ export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): 
     };
     requests.push(record);
 
-    const fault = pickFault(method, path);
-    switch (fault?.kind) {
-      case undefined:
-        send(res, record, answerRequest(method, path, rawQuery, body));
-        return;
-      case 'status': {
-        const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
-        if (fault.status === 502 || fault.status === 503) {
-          const title = fault.status === 502 ? '502 Bad Gateway' : '503 Service Temporarily Unavailable';
-          const page = `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
-          send(res, record, { status: fault.status, body: page, headers: { 'Content-Type': 'text/html', ...headers } });
-        } else if (fault.status === 429) {
-          send(res, record, json(429, { error: 'Error too many requests', timestamp: stamp() }, headers));
-        } else {
-          send(res, record, json(500, { error: 'Error internal server error', timestamp: stamp() }, headers));
-        }
-        return;
-      }
-      case 'delay': {
-        // The work is done even when the client gave up meanwhile, as a real backend does.
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          send(res, record, answerRequest(method, path, rawQuery, body));
-        }, fault.ms);
-        timers.add(timer);
-        return;
-      }
-      case 'reset':
-        req.socket.destroy();
-        return;
-      case 'garbage':
-        send(res, record, { status: 200, body: garbageBody, headers: { 'Content-Type': jsonType } });
-        return;
-    }
+    // Under a delay the work is done even when the client gave up meanwhile, as a real backend does.
+    answerUnder(faults.take({ method, path }), { req, res, record }, {
+      answer: () => answerRequest(method, path, rawQuery, body),
+      status: (status) =>
+        status === 429
+          ? json(429, { error: 'Error too many requests', timestamp: stamp() })
+          : status === 500
+            ? json(500, { error: 'Error internal server error', timestamp: stamp() })
+            : { status, body: errorPageText(status, nginxReason(status)), headers: { 'Content-Type': 'text/html' } },
+      garbage: { status: 200, body: garbageBody, headers: { 'Content-Type': jsonType } },
+      delays,
+    });
   }
 
   const server = createServer((req, res) => {
     const receivedAt = performance.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8'), receivedAt));
+    void readBody(req).then((raw) => handle(req, res, raw, receivedAt));
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listen(server, options.port);
 
   function findById(id: string): WireOrder {
     const order = orders.find((o) => String(o['id']) === id);
@@ -668,7 +580,7 @@ export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): 
   }
 
   const fake: MarketsyncFake = {
-    url: `http://127.0.0.1:${port}`,
+    url,
     token,
     privateKey,
     addOrder(input) {
@@ -757,29 +669,20 @@ export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): 
     setTotals(id, rows) {
       totals.set(id, structuredClone(rows));
     },
-    inject(fault, faultOptions = {}) {
-      const remaining = faultOptions.times ?? (faultOptions.share === undefined ? 1 : Number.POSITIVE_INFINITY);
-      faults.push({ fault, remaining, match: faultOptions.match, share: faultOptions.share });
-    },
-    clearFaults() {
-      faults = [];
-    },
+    inject: faults.inject,
+    clearFaults: faults.clear,
     requests,
     reset() {
       orders = [];
       histories = new Map();
       totals = new Map();
       requests.length = 0;
-      faults = [];
+      faults.clear();
       lastTotalsAt = Number.NEGATIVE_INFINITY;
     },
     close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err === undefined ? resolve() : reject(err)));
-        server.closeAllConnections();
-      });
+      delays.cancelAll();
+      return closeServer(server);
     },
   };
   return fake;

@@ -66,8 +66,15 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import {
+  FaultPlan,
+  type DelayFault,
+  type FaultOptions as SharedFaultOptions,
+  type GarbageFault,
+  type ResetFault,
+} from '../shared/faults.js';
+import { closeServer, Delays, errorPageText, jsonOrText, listen, nginxReason, readBody } from '../shared/http.js';
 import { compileFilter, FilterError, hrefTarget, parseMoscowText, type FilterField } from './filter.js';
 
 export const API_PATH = '/api/remap/1.2';
@@ -78,25 +85,18 @@ export type FakeEntity = Record<string, unknown>;
 export type MoySkladFault =
   /** 500 (JSON, code 1999), 502/504 (nginx HTML page), 503 (JSON, code 1074), 429 (JSON, code 1049). */
   | { kind: 'status'; status: 500 | 502 | 503 | 504 | 429; retryAfterMs?: number }
-  /** The request waits this long before the service sees it. */
-  | { kind: 'delay'; ms: number }
-  /** The socket is destroyed unanswered; nothing is done. */
-  | { kind: 'reset' }
-  /** 200 with a JSON body cut short. */
-  | { kind: 'garbage' }
+  | DelayFault
+  | ResetFault
+  | GarbageFault
   /** Only on a POST create: the create is done, then the socket is destroyed before the answer. */
   | { kind: 'reset-after-create' }
   /** 429 with a proxy's HTML page and none of the rate headers. */
   | { kind: 'html-429' };
 
-export interface FaultOptions {
-  /** How many requests the fault hits; 1 when neither this nor `share` is given, unlimited with `share` alone. */
-  times?: number;
-  /** `path` is the full URL path, e.g. "/api/remap/1.2/entity/retaildemand". */
-  match?: (req: { method: string; path: string }) => boolean;
-  /** Probability (0..1) that a matching request is hit. */
-  share?: number;
-}
+/** `path` is the full URL path, e.g. "/api/remap/1.2/entity/retaildemand". */
+type FaultRequest = { method: string; path: string };
+
+export type FaultOptions = SharedFaultOptions<FaultRequest>;
 
 export interface RecordedRequest {
   method: string;
@@ -951,26 +951,12 @@ interface Answer {
   contentType?: string;
 }
 
-interface ActiveFault {
-  fault: MoySkladFault;
-  remaining: number;
-  match: ((req: { method: string; path: string }) => boolean) | undefined;
-  share: number | undefined;
-}
-
 function errorAnswer(error: ApiError, headers: Record<string, string> = {}): Answer {
   return { status: error.status, headers, json: { errors: error.errors } };
 }
 
-function nginxPage(status: number, title: string): Answer {
-  return {
-    status,
-    headers: { Server: 'nginx' },
-    contentType: 'text/html',
-    text:
-      `<html>\r\n<head><title>${status} ${title}</title></head>\r\n<body>\r\n` +
-      `<center><h1>${status} ${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
-  };
+function nginxPage(status: 429 | 502 | 504): Answer {
+  return { status, headers: { Server: 'nginx' }, contentType: 'text/html', text: errorPageText(status, nginxReason(status)) };
 }
 
 /** gzip with a non-zero q, as the service wants; `*` is not enough. */
@@ -998,32 +984,20 @@ export async function startMoySkladFake(options: MoySkladFakeOptions = {}): Prom
   const requests: RecordedRequest[] = [];
   const stats = { requests: 0, rejected429: 0, maxInFlight: 0, creates: 0 };
   const createListeners: Array<(entity: FakeEntity) => void> = [];
-  const timers = new Set<NodeJS.Timeout>();
-  let faults: ActiveFault[] = [];
+  const delays = new Delays();
+  // A reset-after-create has nothing to reset after on any other request, so it waits for a create.
+  const faults = new FaultPlan<MoySkladFault, FaultRequest>(
+    (fault, req) => fault.kind !== 'reset-after-create' || isCreatePath(req.method, req.path),
+  );
   let active = 0;
 
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = await listen(server);
   const account = new Account(`${origin}${API_PATH}`, origin, options.now ?? (() => new Date()));
 
   function later(ms: number, run: () => void): void {
-    if (ms <= 0) {
-      run();
-      return;
-    }
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      run();
-    }, ms);
-    timers.add(timer);
+    if (ms <= 0) run();
+    else delays.after(ms, run);
   }
 
   function rateHeaders(remaining: number): Record<string, string> {
@@ -1348,19 +1322,6 @@ export async function startMoySkladFake(options: MoySkladFakeOptions = {}): Prom
     reply(answer);
   }
 
-  function pickFault(method: string, path: string): MoySkladFault | undefined {
-    for (const candidate of faults) {
-      if (candidate.remaining <= 0) continue;
-      if (candidate.fault.kind === 'reset-after-create' && !isCreatePath(method, path)) continue;
-      if (candidate.match !== undefined && !candidate.match({ method, path })) continue;
-      if (candidate.share !== undefined && Math.random() >= candidate.share) continue;
-      candidate.remaining -= 1;
-      faults = faults.filter((f) => f.remaining > 0);
-      return candidate.fault;
-    }
-    return undefined;
-  }
-
   function faultAnswer(fault: Extract<MoySkladFault, { kind: 'status' }>): Answer {
     switch (fault.status) {
       case 500:
@@ -1368,9 +1329,9 @@ export async function startMoySkladFake(options: MoySkladFakeOptions = {}): Prom
       case 503:
         return errorAnswer(new ApiError(503, [msError(1074, 'Сервис временно недоступен, ведутся технические работы')]));
       case 502:
-        return nginxPage(502, 'Bad Gateway');
+        return nginxPage(502);
       case 504:
-        return nginxPage(504, 'Gateway Time-out');
+        return nginxPage(504);
       case 429: {
         const wait = fault.retryAfterMs ?? limiter.windowMs;
         return errorAnswer(
@@ -1385,26 +1346,17 @@ export async function startMoySkladFake(options: MoySkladFakeOptions = {}): Prom
     stats.requests += 1;
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', origin);
-    let body: unknown;
-    if (raw.length > 0) {
-      const text = safeDecode(req, raw);
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = text;
-      }
-    }
     const record: RecordedRequest = {
       method,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       headers: req.headers,
-      body,
+      body: jsonOrText(raw, safeDecode(req, raw)),
       status: null,
     };
     requests.push(record);
 
-    const fault = pickFault(method, url.pathname);
+    const fault = faults.take({ method, path: url.pathname });
     switch (fault?.kind) {
       case undefined:
         serve(req, res, record, raw, false);
@@ -1425,15 +1377,13 @@ export async function startMoySkladFake(options: MoySkladFakeOptions = {}): Prom
         send(req, res, record, { status: 200, headers: {}, text: GARBAGE, contentType: 'application/json;charset=utf-8' });
         return;
       case 'html-429':
-        send(req, res, record, nginxPage(429, 'Too Many Requests'));
+        send(req, res, record, nginxPage(429));
         return;
     }
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks)));
+    void readBody(req).then((raw) => handle(req, res, raw));
   });
 
   const clone = (rows: FakeEntity[]): FakeEntity[] => rows.map((e) => structuredClone(e));
@@ -1464,20 +1414,11 @@ export async function startMoySkladFake(options: MoySkladFakeOptions = {}): Prom
     onCreate(listener) {
       createListeners.push(listener);
     },
-    inject(fault, faultOptions = {}) {
-      const remaining = faultOptions.times ?? (faultOptions.share === undefined ? 1 : Number.POSITIVE_INFINITY);
-      faults.push({ fault, remaining, match: faultOptions.match, share: faultOptions.share });
-    },
-    clearFaults() {
-      faults = [];
-    },
+    inject: faults.inject,
+    clearFaults: faults.clear,
     close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err === undefined ? resolve() : reject(err)));
-        server.closeAllConnections();
-      });
+      delays.cancelAll();
+      return closeServer(server);
     },
   };
 }

@@ -47,7 +47,8 @@
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { answerUnder, FaultPlan, type CommonFault, type FaultOptions as SharedFaultOptions } from '../shared/faults.js';
+import { closeServer, Delays, errorPage, jsonOrText, listen, nginxReason, readBody, type Answer } from '../shared/http.js';
 import { legacyServiceKeys } from './postings.js';
 
 export type OzonScheme = 'fbs' | 'fbo';
@@ -125,12 +126,7 @@ export interface FakePosting {
   customer: null;
 }
 
-export type OzonFault =
-  | { kind: 'status'; status: 500 | 502 | 503 | 429; retryAfter?: number }
-  /** The answer is worked out when the delay ends, as if the request had queued in front of Ozon. */
-  | { kind: 'delay'; ms: number }
-  | { kind: 'reset' }
-  | { kind: 'garbage' };
+export type OzonFault = CommonFault;
 
 export interface FaultRequest {
   method: string;
@@ -139,13 +135,7 @@ export interface FaultRequest {
   body: unknown;
 }
 
-export interface FaultOptions {
-  /** How many requests the fault hits; 1 when neither this nor `share` is given, unlimited with `share` alone. */
-  times?: number;
-  match?: (req: FaultRequest) => boolean;
-  /** Probability (0..1) that a matching request is hit. */
-  share?: number;
-}
+export type FaultOptions = SharedFaultOptions<FaultRequest>;
 
 export interface RecordedRequest {
   method: string;
@@ -190,19 +180,6 @@ export interface OzonFake {
   close(): Promise<void>;
 }
 
-interface ActiveFault {
-  fault: OzonFault;
-  remaining: number;
-  match: ((req: FaultRequest) => boolean) | undefined;
-  share: number | undefined;
-}
-
-interface Answer {
-  status: number;
-  body: string;
-  headers: Record<string, string>;
-}
-
 type Json = Record<string, unknown>;
 
 /** A request Ozon would refuse with 400 code 3; the message names the field. */
@@ -222,15 +199,6 @@ function json(status: number, value: unknown, headers: Record<string, string> = 
 
 function rpc(status: number, code: number, message: string, headers: Record<string, string> = {}): Answer {
   return json(status, { code, message, details: [] }, headers);
-}
-
-function gatewayPage(status: 502 | 503): Answer {
-  const title = status === 502 ? '502 Bad Gateway' : '503 Service Temporarily Unavailable';
-  return {
-    status,
-    body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
-    headers: { 'Content-Type': 'text/html', Server: 'nginx' },
-  };
 }
 
 /** What a proxy that cut the connection mid-answer leaves: a 200 with half a JSON document. */
@@ -572,21 +540,9 @@ export async function startOzonFake(options: OzonFakeOptions = {}): Promise<Ozon
 
   const postings = new Map<string, FakePosting>();
   const requests: RecordedRequest[] = [];
-  let faults: ActiveFault[] = [];
+  const faults = new FaultPlan<OzonFault, FaultRequest>();
   const granted: number[] = [];
-  const timers = new Set<NodeJS.Timeout>();
-
-  function pickFault(req: FaultRequest): OzonFault | undefined {
-    for (const active of faults) {
-      if (active.remaining <= 0) continue;
-      if (active.match !== undefined && !active.match(req)) continue;
-      if (active.share !== undefined && Math.random() >= active.share) continue;
-      active.remaining -= 1;
-      faults = faults.filter((f) => f.remaining > 0);
-      return active.fault;
-    }
-    return undefined;
-  }
+  const delays = new Delays();
 
   function authFailure(headers: IncomingHttpHeaders): Answer | undefined {
     const id = headers['client-id'];
@@ -711,75 +667,27 @@ export async function startOzonFake(options: OzonFakeOptions = {}): Promise<Ozon
     }
   }
 
-  function send(res: ServerResponse, record: RecordedRequest, answer: Answer): void {
-    if (res.destroyed || res.writableEnded) return;
-    record.status = answer.status;
-    res.writeHead(answer.status, { ...answer.headers, 'Content-Length': Buffer.byteLength(answer.body) });
-    res.end(answer.body);
-  }
-
-  function handle(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
+  function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): void {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://fake.invalid').pathname;
-    let body: unknown;
-    if (rawBody !== '') {
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        body = rawBody;
-      }
-    }
+    const rawBody = raw.toString('utf8');
+    const body = jsonOrText(raw, rawBody);
     const record: RecordedRequest = { method, path, headers: req.headers, body, status: null };
     requests.push(record);
 
-    const fault = pickFault({ method, path, body });
-    switch (fault?.kind) {
-      case undefined:
-        send(res, record, answerRequest(method, path, req.headers, rawBody));
-        return;
-      case 'status': {
-        const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
-        if (fault.status === 502 || fault.status === 503) {
-          const page = gatewayPage(fault.status);
-          send(res, record, { ...page, headers: { ...page.headers, ...headers } });
-        } else if (fault.status === 429) {
-          send(res, record, rpc(429, 8, rateLimitMessage, headers));
-        } else {
-          send(res, record, rpc(500, 13, 'internal error', headers));
-        }
-        return;
-      }
-      case 'delay': {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          send(res, record, answerRequest(method, path, req.headers, rawBody));
-        }, fault.ms);
-        timers.add(timer);
-        return;
-      }
-      case 'reset':
-        req.socket.destroy();
-        return;
-      case 'garbage':
-        send(res, record, { status: 200, body: garbageBody, headers: { 'Content-Type': jsonType } });
-        return;
-    }
+    answerUnder(faults.take({ method, path, body }), { req, res, record }, {
+      answer: () => answerRequest(method, path, req.headers, rawBody),
+      status: (status) =>
+        status === 429 ? rpc(429, 8, rateLimitMessage) : status === 500 ? rpc(500, 13, 'internal error') : errorPage(status, nginxReason(status)),
+      garbage: { status: 200, body: garbageBody, headers: { 'Content-Type': jsonType } },
+      delays,
+    });
   }
 
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+    void readBody(req).then((raw) => handle(req, res, raw));
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listen(server);
 
   function addMany(list: FakePosting[]): void {
     for (const posting of list) {
@@ -789,7 +697,7 @@ export async function startOzonFake(options: OzonFakeOptions = {}): Promise<Ozon
   }
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     clientId,
     apiKey,
     requests,
@@ -806,23 +714,14 @@ export async function startOzonFake(options: OzonFakeOptions = {}): Promise<Ozon
       posting.status = status;
       delete posting.substatus;
     },
-    inject(fault, faultOptions = {}) {
-      const remaining = faultOptions.times ?? (faultOptions.share === undefined ? 1 : Number.POSITIVE_INFINITY);
-      faults.push({ fault, remaining, match: faultOptions.match, share: faultOptions.share });
-    },
-    clearFaults() {
-      faults = [];
-    },
+    inject: faults.inject,
+    clearFaults: faults.clear,
     count(pathSuffix) {
       return requests.filter((r) => r.status !== null && (pathSuffix === undefined || r.path.endsWith(pathSuffix))).length;
     },
     close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err === undefined ? resolve() : reject(err)));
-        server.closeAllConnections();
-      });
+      delays.cancelAll();
+      return closeServer(server);
     },
   };
 }

@@ -47,25 +47,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { answerUnder, FaultPlan, type CommonFault, type FaultOptions as SharedFaultOptions } from '../shared/faults.js';
+import { closeServer, Delays, errorPage, listen, readBody, type Answer } from '../shared/http.js';
+import { wallClock } from '../shared/wall-time.js';
 
 export const ordersPath = '/server/api/Orders';
 
 export type SaleAppFault =
-  | { kind: 'status'; status: 500 | 502 | 503 | 429; retryAfter?: number }
-  | { kind: 'delay'; ms: number }
-  | { kind: 'reset' }
-  | { kind: 'garbage' }
+  | CommonFault
   /** The request is carried out, then the connection drops before the answer: the caller never learns of it. */
   | { kind: 'lost-answer' };
 
-export interface FaultOptions {
-  /** How many requests the fault hits; 1 when neither this nor `share` is given, unlimited with `share` alone. */
-  times?: number;
-  match?: (req: { methodType: string | null; path: string }) => boolean;
-  /** Probability (0..1) that a matching request is hit. */
-  share?: number;
-}
+/** A fault's `match` sees SaleApp's operation (`method_type`), not the HTTP method. */
+type FaultRequest = { methodType: string | null; path: string };
+
+export type FaultOptions = SharedFaultOptions<FaultRequest>;
 
 export type FakeKey =
   | { secretKey: string; kind: 'organization' }
@@ -164,19 +160,6 @@ export interface SaleAppFake {
   close(): Promise<void>;
 }
 
-interface ActiveFault {
-  fault: SaleAppFault;
-  remaining: number;
-  match: FaultOptions['match'];
-  share: number | undefined;
-}
-
-interface Answer {
-  status: number;
-  body: string;
-  headers: Record<string, string>;
-}
-
 type Account = { clientId: string; currencyId: string; warehouseId: string };
 
 export const deliveryTypeNames: Record<number, string> = {
@@ -201,14 +184,6 @@ const jsonType = 'application/json; charset=utf-8';
 /** A PHP warning printed ahead of the JSON, and the JSON cut short: what a broken PHP backend sends. */
 const garbageBody =
   '<br />\n<b>Warning</b>:  Undefined array key "client_id" in <b>/var/www/server/api/Orders.php</b> on line <b>57</b><br />\n{"error":"false","error_description":"","respo';
-
-function htmlPage(status: number, title: string, server: string): Answer {
-  return {
-    status,
-    body: `<html>\r\n<head><title>${status} ${title}</title></head>\r\n<body>\r\n<center><h1>${status} ${title}</h1></center>\r\n<hr><center>${server}</center>\r\n</body>\r\n</html>\r\n`,
-    headers: { 'Content-Type': 'text/html', Server: server },
-  };
-}
 
 /** A refusal of the request: becomes the error envelope. */
 class Refusal extends Error {}
@@ -248,28 +223,19 @@ export async function startSaleAppFake(options: SaleAppFakeOptions = {}): Promis
   const products = options.products ?? defaultProducts;
   const tags = options.tags ?? defaultTags;
   const now = options.now ?? (() => new Date());
-  const dateFormat = new Intl.DateTimeFormat('sv-SE', {
-    timeZone: options.timeZone ?? 'Europe/Kyiv',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  });
-  const stamp = (): string => dateFormat.format(now());
+  const wallTime = wallClock(options.timeZone ?? 'Europe/Kyiv');
+  const stamp = (): string => wallTime(now());
   const flag = (error: boolean): string | boolean => (options.errorFlag === 'boolean' ? error : String(error));
 
   let orders: FakeOrder[] = [];
   let overrides = new Map<number, Record<string, unknown>>();
   let nextId = 74;
   let nextNumber = 1057;
-  let faults: ActiveFault[] = [];
+  const faults = new FaultPlan<SaleAppFault, FaultRequest>();
   const requests: RecordedRequest[] = [];
   let windowStart = 0;
   let windowCount = 0;
-  const timers = new Set<NodeJS.Timeout>();
+  const delays = new Delays();
 
   function envelope(status: number, error: boolean, description: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Answer {
     return { status, body: JSON.stringify({ error: flag(error), error_description: description, ...extra }), headers: { 'Content-Type': jsonType, ...headers } };
@@ -289,18 +255,6 @@ export async function startSaleAppFake(options: SaleAppFakeOptions = {}): Promis
       return envelope(429, true, 'Забагато запитів, спробуйте пізніше', {}, { 'Retry-After': String(wait) });
     }
     windowCount += 1;
-    return undefined;
-  }
-
-  function pickFault(methodType: string | null, path: string): SaleAppFault | undefined {
-    for (const active of faults) {
-      if (active.remaining <= 0) continue;
-      if (active.match !== undefined && !active.match({ methodType, path })) continue;
-      if (active.share !== undefined && Math.random() >= active.share) continue;
-      active.remaining -= 1;
-      faults = faults.filter((f) => f.remaining > 0);
-      return active.fault;
-    }
     return undefined;
   }
 
@@ -539,7 +493,7 @@ export async function startSaleAppFake(options: SaleAppFakeOptions = {}): Promis
   }
 
   function answerRequest(path: string, query: URLSearchParams, fields: Record<string, string>): Answer {
-    if (path !== ordersPath) return htmlPage(404, 'Not Found', 'nginx');
+    if (path !== ordersPath) return errorPage(404, 'Not Found');
     const secret = query.get('secret_key');
     if (secret === null || secret.trim() === '') return envelope(200, true, 'Не вказано secret_key');
     const key = keys.find((k) => k.secretKey === secret);
@@ -565,13 +519,6 @@ export async function startSaleAppFake(options: SaleAppFakeOptions = {}): Promis
       if (err instanceof Refusal) return envelope(200, true, err.message);
       throw err;
     }
-  }
-
-  function send(res: ServerResponse, record: RecordedRequest, answer: Answer): void {
-    if (res.destroyed || res.writableEnded) return;
-    record.status = answer.status;
-    res.writeHead(answer.status, { ...answer.headers, 'Content-Length': Buffer.byteLength(answer.body) });
-    res.end(answer.body);
   }
 
   /** PHP fills $_POST from url-encoded and multipart bodies only. */
@@ -604,69 +551,41 @@ export async function startSaleAppFake(options: SaleAppFakeOptions = {}): Promis
     requests.push(record);
     const answer = (): Answer => answerRequest(path, url.searchParams, fields);
 
-    const fault = pickFault(record.methodType, path);
-    switch (fault?.kind) {
-      case undefined:
-        send(res, record, answer());
-        return;
-      case 'status': {
-        const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
-        const page =
-          fault.status === 429
-            ? envelope(429, true, 'Забагато запитів, спробуйте пізніше')
-            : fault.status === 500
-              ? htmlPage(500, 'Internal Server Error', 'Apache')
-              : htmlPage(fault.status, fault.status === 502 ? 'Bad Gateway' : 'Service Unavailable', 'nginx');
-        send(res, record, { ...page, headers: { ...page.headers, ...headers } });
-        return;
-      }
-      case 'delay': {
-        // The work is done even when the client gave up meanwhile, as a real backend does.
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          send(res, record, answer());
-        }, fault.ms);
-        timers.add(timer);
-        return;
-      }
-      case 'reset':
-        req.socket.destroy();
-        return;
-      case 'garbage':
-        send(res, record, { status: 200, body: garbageBody, headers: { 'Content-Type': 'text/html; charset=UTF-8' } });
-        return;
-      case 'lost-answer':
-        answer();
-        req.socket.destroy();
-        return;
+    const fault = faults.take({ methodType: record.methodType, path });
+    if (fault?.kind === 'lost-answer') {
+      answer();
+      req.socket.destroy();
+      return;
     }
+    // Under a delay the work is done even when the client gave up meanwhile, as a real backend does.
+    answerUnder(fault, { req, res, record }, {
+      answer,
+      status: (status) =>
+        status === 429
+          ? envelope(429, true, 'Забагато запитів, спробуйте пізніше')
+          : status === 500
+            ? errorPage(500, 'Internal Server Error', 'Apache')
+            : errorPage(status, status === 502 ? 'Bad Gateway' : 'Service Unavailable'),
+      garbage: { status: 200, body: garbageBody, headers: { 'Content-Type': 'text/html; charset=UTF-8' } },
+      delays,
+    });
   }
 
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks)).catch((err: unknown) => {
+    readBody(req)
+      .then((raw) => handle(req, res, raw))
+      .catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
         res.end(String(err));
       });
-    });
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listen(server, options.port);
   const firstKey = keys[0];
   if (firstKey === undefined) throw new Error('SaleApp fake: at least one key is needed');
 
   const fake: SaleAppFake = {
-    url: `http://127.0.0.1:${port}`,
-    baseUrl: `http://127.0.0.1:${port}/server/api`,
+    url,
+    baseUrl: `${url}/server/api`,
     secretKey: firstKey.secretKey,
     orders() {
       return orders.slice();
@@ -724,29 +643,20 @@ export async function startSaleAppFake(options: SaleAppFakeOptions = {}): Promis
     override(id, fields) {
       overrides.set(id, { ...overrides.get(id), ...fields });
     },
-    inject(fault, faultOptions = {}) {
-      const remaining = faultOptions.times ?? (faultOptions.share === undefined ? 1 : Number.POSITIVE_INFINITY);
-      faults.push({ fault, remaining, match: faultOptions.match, share: faultOptions.share });
-    },
-    clearFaults() {
-      faults = [];
-    },
+    inject: faults.inject,
+    clearFaults: faults.clear,
     requests,
     reset() {
       orders = [];
       overrides = new Map();
       requests.length = 0;
-      faults = [];
+      faults.clear();
       windowStart = 0;
       windowCount = 0;
     },
     close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err === undefined ? resolve() : reject(err)));
-        server.closeAllConnections();
-      });
+      delays.cancelAll();
+      return closeServer(server);
     },
   };
   return fake;
