@@ -6,9 +6,11 @@ import { AsyncTask, CronJob, SimpleIntervalJob } from 'toad-scheduler';
 import type { ResolvedConfig } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Connector } from './core/connector.js';
+import { retryable } from './core/errors.js';
 import { SecretScrubber } from './core/redact.js';
 import type { ConnectorRegistry } from './core/registry.js';
 import { JobEngine, type JobKind } from './engine/engine.js';
+import { cronPeriodMs } from './engine/periods.js';
 import { ExchangeRecorder } from './exchange/recorder.js';
 import { buildHttpServer } from './http/server.js';
 import { deliveredJobKind } from './routes/delivered-job.js';
@@ -18,13 +20,14 @@ import { pollRoute, type PollSummary } from './routes/poll.js';
 import { checkStatuses, type StatusCheckSummary } from './routes/status-check.js';
 import type { RouteRuntime } from './routes/runtime.js';
 import { migrate, openDatabase, type Database } from './store/db.js';
+import { withRunLock, type RunLockOutcome } from './store/run-locks.js';
 
 export interface AppOptions {
   config: ResolvedConfig;
   registry: ConnectorRegistry;
   logger: Logger;
   clock?: Clock;
-  /** Start the scheduled polls (off for one-shot CLI commands and most tests). */
+  /** Start the scheduled polls and status checks (off for one-shot CLI commands and most tests). */
   schedule?: boolean;
 }
 
@@ -38,8 +41,11 @@ export interface App {
   recorder: ExchangeRecorder;
   /** Listens for webhooks and starts the job engine; resolves with the listening address. */
   start(): Promise<string>;
+  /** Polls now; fails with RUN_LOCKED while another process polls this route. */
   pollNow(route: string): Promise<PollSummary>;
+  /** Checks statuses now; fails with RUN_LOCKED while another process checks this route. */
   checkStatusNow(route: string): Promise<StatusCheckSummary>;
+  /** Stops taking work, gives running jobs `graceMs` (default `shutdownGrace`) to finish, releases the rest. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -113,9 +119,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     ['delivered', withFailureNotice(deliveredJobKind({ db, clock, routes }))],
     ['notify', notifyJobKind({ db, routes })],
   ]);
+  /** Unique per process: written on the jobs and run locks it holds. */
+  const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const engine = new JobEngine({
     db,
-    owner: `${process.pid}-${randomUUID().slice(0, 8)}`,
+    owner,
     clock,
     logger: logger.child({ component: 'jobs' }),
     concurrency: config.worker.concurrency,
@@ -140,14 +148,25 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   const shutdown = new AbortController();
-  const runningTasks = new Map<string, Promise<unknown>>();
-  /** The same task for the same route never runs twice at once in this process: a second caller shares the run. */
-  function once<T>(task: string, run: () => Promise<T>): Promise<T> {
+  const runningTasks = new Map<string, Promise<RunLockOutcome<unknown>>>();
+  /**
+   * A route's poll or status check runs in one process at a time across all replicas (a lease in the
+   * database, see withRunLock); in this process a second caller shares the run already going.
+   */
+  function exclusive<T>(task: string, run: (signal: AbortSignal) => Promise<T>, skipIfDoneWithinMs?: number): Promise<RunLockOutcome<T>> {
     const running = runningTasks.get(task);
-    if (running !== undefined) return running as Promise<T>;
-    const started = run().finally(() => runningTasks.delete(task));
+    if (running !== undefined) return running as Promise<RunLockOutcome<T>>;
+    const started = withRunLock(db, task, config.worker.lease, owner, (lost) => run(AbortSignal.any([shutdown.signal, lost])), {
+      now: () => clock.now(),
+      ...(skipIfDoneWithinMs === undefined ? {} : { skipIfDoneWithinMs }),
+    }).finally(() => runningTasks.delete(task));
     runningTasks.set(task, started);
     return started;
+  }
+  function ranOrBusy<T>(what: string, outcome: RunLockOutcome<T>): T {
+    if (outcome.ran) return outcome.value;
+    const holder = outcome.reason === 'held' ? `it is held by ${outcome.holder ?? 'another process'}` : 'it has just completed';
+    throw retryable('RUN_LOCKED', `the ${what} is already running in another process (${holder}); try again when it has finished`);
   }
   function routeNamed(name: string): RouteRuntime {
     const route = routes.get(name);
@@ -155,55 +174,62 @@ export async function createApp(options: AppOptions): Promise<App> {
     return route;
   }
 
-  function pollNow(name: string): Promise<PollSummary> {
-    const route = routeNamed(name);
-    return once(`poll:${name}`, async () => {
-      const summary = await pollRoute({ db, clock, logger }, route, shutdown.signal);
-      await recorder.flush();
-      if (summary.queued > 0) engine.wake();
-      return summary;
-    });
+  async function poll(route: RouteRuntime, signal: AbortSignal): Promise<PollSummary> {
+    const summary = await pollRoute({ db, clock, logger }, route, signal);
+    await recorder.flush();
+    if (summary.queued > 0) engine.wake();
+    return summary;
   }
 
-  function checkStatusNow(name: string): Promise<StatusCheckSummary> {
+  async function checkStatus(route: RouteRuntime, signal: AbortSignal): Promise<StatusCheckSummary> {
+    const summary = await checkStatuses({ db, clock, logger }, route, signal);
+    await recorder.flush();
+    if (summary.delivered > 0) engine.wake();
+    return summary;
+  }
+
+  async function pollNow(name: string): Promise<PollSummary> {
     const route = routeNamed(name);
-    return once(`status:${name}`, async () => {
-      const summary = await checkStatuses({ db, clock, logger }, route, shutdown.signal);
-      await recorder.flush();
-      if (summary.delivered > 0) engine.wake();
-      return summary;
-    });
+    return ranOrBusy(`poll of route "${name}"`, await exclusive(`poll:${name}`, (signal) => poll(route, signal)));
+  }
+
+  async function checkStatusNow(name: string): Promise<StatusCheckSummary> {
+    const route = routeNamed(name);
+    return ranOrBusy(`status check of route "${name}"`, await exclusive(`status:${name}`, (signal) => checkStatus(route, signal)));
+  }
+
+  /**
+   * Every replica has its own timer; the lock lets one of them run at a time, and a run completed
+   * within half a period elsewhere makes the others skip theirs, so a route is polled about once per period.
+   */
+  function scheduledTask(task: string, periodMs: number, route: RouteRuntime, run: (route: RouteRuntime, signal: AbortSignal) => Promise<unknown>): AsyncTask {
+    return new AsyncTask(
+      task,
+      async () => {
+        const outcome = await exclusive(task, (signal) => run(route, signal), Math.floor(periodMs / 2));
+        if (!outcome.ran) logger.debug({ task, ...outcome }, 'scheduled run skipped: another replica runs it or has just run it');
+      },
+      (err) => logger.error({ err, task, route: route.name }, 'scheduled run failed; the next one will try again'),
+    );
   }
 
   if (options.schedule === true) {
     await http.register(fastifySchedule);
     for (const route of routes.values()) {
       if (route.config.poll !== false) {
-        const task = new AsyncTask(
-          `poll:${route.name}`,
-          async () => {
-            await pollNow(route.name);
-          },
-          (err) => logger.error({ err, route: route.name }, 'poll failed; the next one will try again'),
-        );
+        const id = `poll:${route.name}`;
+        const task = scheduledTask(id, route.config.poll.every, route, poll);
         // preventOverrun: a slow poll is never run twice at once.
-        http.scheduler.addSimpleIntervalJob(
-          new SimpleIntervalJob({ milliseconds: route.config.poll.every, runImmediately: true }, task, { id: `poll:${route.name}`, preventOverrun: true }),
-        );
+        http.scheduler.addSimpleIntervalJob(new SimpleIntervalJob({ milliseconds: route.config.poll.every, runImmediately: true }, task, { id, preventOverrun: true }));
       }
       const statusCheck = route.config.statusCheck;
       if (statusCheck !== false && route.destination.readStatus !== undefined) {
-        const task = new AsyncTask(
-          `status:${route.name}`,
-          async () => {
-            await checkStatusNow(route.name);
-          },
-          (err) => logger.error({ err, route: route.name }, 'status check failed; the next one will try again'),
-        );
         const id = `status:${route.name}`;
         if (statusCheck.cron !== undefined) {
+          const task = scheduledTask(id, cronPeriodMs(statusCheck.cron), route, checkStatus);
           http.scheduler.addCronJob(new CronJob({ cronExpression: statusCheck.cron }, task, { id, preventOverrun: true }));
         } else {
+          const task = scheduledTask(id, statusCheck.every, route, checkStatus);
           http.scheduler.addSimpleIntervalJob(new SimpleIntervalJob({ milliseconds: statusCheck.every }, task, { id, preventOverrun: true }));
         }
       }
@@ -227,9 +253,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     pollNow,
     checkStatusNow,
-    async stop(graceMs = 10_000) {
+    async stop(graceMs = config.shutdownGrace) {
       shutdown.abort(new Error('service is shutting down'));
+      // Also stops the scheduler; webhooks arriving meanwhile get 503 (the poll catches them later).
       await http.close();
+      // An aborted poll or status check has committed whole pages only; the next run goes on from there.
+      await Promise.allSettled(runningTasks.values());
       if (started) await engine.stop(graceMs);
       await recorder.flush();
       for (const connection of connections.values()) await connection.close?.();
