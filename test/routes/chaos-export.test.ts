@@ -10,8 +10,8 @@ import { createPath } from '../fakes/ysell/server.js';
 import { confirmedOrders, orderNames } from '../helpers/orders.js';
 import { serve, whenLogged } from '../helpers/service.js';
 
-const ORDERS = 300;
-const KILLS = 24;
+const ORDERS = 200;
+const KILLS = 22;
 /** How long Ysell holds back the answer to a create it has done: the kill lands before we learn of it. */
 const HELD_MS = 3000;
 
@@ -51,10 +51,10 @@ t.test(`the export survives ${KILLS} SIGKILLs at random moments: no duplicate, n
     await service.logged(/"msg":"order-bridge is serving"/);
     const lifeStarted = Date.now();
     const moment = new Promise<void>((resolve) => setTimeout(resolve, Math.random() * 800));
-    // Every other life waits for a held create instead (at most 2 s), so that many kills hit the window.
+    // Every other life waits for a held create instead (at most 1.5 s), so that many kills hit the window.
     const heldCreate = new Promise<void>((resolve) => {
       heldCreateArrived = resolve;
-      setTimeout(resolve, 2000);
+      setTimeout(resolve, 1500);
     });
     await (kill % 2 === 0 ? heldCreate : moment);
     service.child.kill('SIGKILL');
