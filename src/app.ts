@@ -165,8 +165,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
   function ranOrBusy<T>(what: string, outcome: RunLockOutcome<T>): T {
     if (outcome.ran) return outcome.value;
-    const holder = outcome.reason === 'held' ? `it is held by ${outcome.holder ?? 'another process'}` : 'it has just completed';
-    throw retryable('RUN_LOCKED', `the ${what} is already running in another process (${holder}); try again when it has finished`);
+    if (outcome.reason === 'recent') throw retryable('RUN_LOCKED', `the ${what} has just been done by another process; try again in a moment`);
+    throw retryable('RUN_LOCKED', `the ${what} is already running in another process (held by ${outcome.holder ?? 'an unknown owner'}); try again when it has finished`);
   }
   function routeNamed(name: string): RouteRuntime {
     const route = routes.get(name);

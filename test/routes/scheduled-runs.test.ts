@@ -26,7 +26,7 @@ for (const backend of backends()) {
       (err: unknown) => err,
     );
     t.ok(isIntegrationError(refused) && refused.code === 'RUN_LOCKED' && refused.kind === 'retryable', 'a typed, retryable refusal');
-    t.match(refused, { message: `the poll of route "${ROUTE}" is already running in another process (it is held by 4242-dead1234); try again when it has finished` });
+    t.match(refused, { message: `the poll of route "${ROUTE}" is already running in another process (held by 4242-dead1234); try again when it has finished` });
     await t.rejects(app.checkStatusNow(ROUTE), { code: 'RUN_LOCKED', message: /status check of route "odoo-to-ysell" is already running/ });
     t.equal((await countJobsByState(app.db)).pending, 0, 'nothing was polled');
 
