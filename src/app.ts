@@ -209,7 +209,10 @@ export async function createApp(options: AppOptions): Promise<App> {
         const outcome = await exclusive(task, (signal) => run(route, signal), Math.floor(periodMs / 2));
         if (!outcome.ran) logger.debug({ task, ...outcome }, 'scheduled run skipped: another replica runs it or has just run it');
       },
-      (err) => logger.error({ err, task, route: route.name }, 'scheduled run failed; the next one will try again'),
+      (err) => {
+        if (shutdown.signal.aborted) logger.info({ task }, 'scheduled run interrupted by the shutdown; what it committed stays');
+        else logger.error({ err, task, route: route.name }, 'scheduled run failed; the next one will try again');
+      },
     );
   }
 
