@@ -12,6 +12,7 @@ import { serve, whenLogged } from '../helpers/service.js';
 
 const ORDERS = 150;
 const KILLS = 22;
+const LATENCY_MS = 20;
 
 t.test(`the status check and picking creation survive ${KILLS} SIGKILLs at random moments: one picking per delivered order`, async (t) => {
   const started = Date.now();
@@ -22,7 +23,7 @@ t.test(`the status check and picking creation survive ${KILLS} SIGKILLs at rando
   const dir = mkdtempSync(join(tmpdir(), 'ob-chaos-delivery-'));
   const config = writeProcessConfig(dir, odoo, ysell, {
     log: { level: 'debug' },
-    worker: { concurrency: 4, lease: '1s', idlePoll: '100ms', backoffBase: '50ms', backoffMax: '500ms', maxAttempts: 100 },
+    worker: { concurrency: 2, lease: '1s', idlePoll: '100ms', backoffBase: '50ms', backoffMax: '500ms', maxAttempts: 100 },
     routes: [{ name: 'r', from: 'odoo', to: 'ysell', poll: false, statusCheck: { every: '300ms' } }],
   });
 
@@ -57,17 +58,20 @@ t.test(`the status check and picking creation survive ${KILLS} SIGKILLs at rando
     },
   );
 
-  // Watched only, to count the kills that interrupted a status check.
+  // Every call the fault above leaves alone takes 20 ms: the work then lasts about as long as the lives do, however fast the machine.
+  // The status reads are timed too, to count the kills that interrupted a status check.
   let lastStatusRead = 0;
   ysell.inject(
-    { kind: 'delay', ms: 0 },
+    { kind: 'delay', ms: LATENCY_MS },
     {
+      share: 1,
       match: (req) => {
         if (req.path === statusPath) lastStatusRead = Date.now();
-        return false;
+        return true;
       },
     },
   );
+  odoo.inject({ kind: 'delay', ms: LATENCY_MS });
   let duringCheck = 0;
 
   // Orders are delivered in waves, one before each life, so that the kills find status checks running too.
