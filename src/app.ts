@@ -6,9 +6,11 @@ import { AsyncTask, CronJob, SimpleIntervalJob } from 'toad-scheduler';
 import { reconcileDefaults, type ResolvedConfig } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Connector, SalesSession, SessionInfo } from './core/connector.js';
+import { retryable } from './core/errors.js';
 import { SecretScrubber } from './core/redact.js';
 import type { ConnectorRegistry } from './core/registry.js';
 import { JobEngine, type JobKind } from './engine/engine.js';
+import { cronPeriodMs } from './engine/periods.js';
 import { ExchangeRecorder } from './exchange/recorder.js';
 import { buildHttpServer } from './http/server.js';
 import { Operations } from './ops/operations.js';
@@ -23,13 +25,14 @@ import { checkStatuses, type StatusCheckSummary } from './routes/status-check.js
 import type { RouteRuntime } from './routes/runtime.js';
 import { connectorState } from './store/cursors.js';
 import { migrate, openDatabase, type Database } from './store/db.js';
+import { withRunLock, type RunLockOutcome } from './store/run-locks.js';
 
 export interface AppOptions {
   config: ResolvedConfig;
   registry: ConnectorRegistry;
   logger: Logger;
   clock?: Clock;
-  /** Start the scheduled polls (off for one-shot CLI commands and most tests). */
+  /** Start the scheduled polls and status checks (off for one-shot CLI commands and most tests). */
   schedule?: boolean;
 }
 
@@ -45,8 +48,11 @@ export interface App {
   ops: Operations;
   /** Listens for webhooks and starts the job engine; resolves with the listening address. */
   start(): Promise<string>;
+  /** Polls now; fails with RUN_LOCKED while another process polls this route. */
   pollNow(route: string, options?: RunOptions<PollSummary>): Promise<PollSummary>;
+  /** Checks statuses now; fails with RUN_LOCKED while another process checks this route. */
   checkStatusNow(route: string, options?: RunOptions<StatusCheckSummary>): Promise<StatusCheckSummary>;
+  /** Reconciles statuses now; fails with RUN_LOCKED while another process reconciles this route. */
   reconcileNow(route: string, options?: RunOptions<ReconcileSummary> & { days?: number }): Promise<ReconcileSummary>;
   /**
    * What the schedule runs for a route's poll: the poll, and with a sales session that closes after each
@@ -55,9 +61,10 @@ export interface App {
   scheduledPoll(route: string): Promise<PollSummary>;
   /** Queues these source orders for export now (for sources without a change list, or to resend by hand). */
   queueExports(route: string, sourceIds: readonly string[]): Promise<EnqueueOutcome[]>;
-  /** The destination's sales session (MoySklad's retail shift): open or reuse, or close. */
+  /** The destination's sales session (MoySklad's retail shift): open or reuse, or close; one process at a time. */
   openSession(route: string): Promise<SessionInfo>;
   closeSession(route: string): Promise<SessionInfo | null>;
+  /** Stops taking work, gives running jobs `graceMs` (default `shutdownGrace`) to finish, releases the rest. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -157,9 +164,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     ['delivered', ops.observeJobs('delivered', withFailureNotice(deliveredJobKind({ db, clock, routes })))],
     ['notify', ops.observeJobs('notify', notifyJobKind({ db, routes }))],
   ]);
+  /** Unique per process: written on the jobs and run locks it holds. */
+  const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const engine = new JobEngine({
     db,
-    owner: `${process.pid}-${randomUUID().slice(0, 8)}`,
+    owner,
     clock,
     logger: logger.child({ component: 'jobs' }),
     concurrency: config.worker.concurrency,
@@ -187,14 +196,25 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   const shutdown = new AbortController();
-  const runningTasks = new Map<string, Promise<unknown>>();
-  /** The same task for the same route never runs twice at once in this process: a second caller shares the run. */
-  function once<T>(task: string, run: () => Promise<T>): Promise<T> {
+  const runningTasks = new Map<string, Promise<RunLockOutcome<unknown>>>();
+  /**
+   * A route's poll or status check runs in one process at a time across all replicas (a lease in the
+   * database, see withRunLock); in this process a second caller shares the run already going.
+   */
+  function exclusive<T>(task: string, run: (signal: AbortSignal) => Promise<T>, skipIfDoneWithinMs?: number): Promise<RunLockOutcome<T>> {
     const running = runningTasks.get(task);
-    if (running !== undefined) return running as Promise<T>;
-    const started = run().finally(() => runningTasks.delete(task));
+    if (running !== undefined) return running as Promise<RunLockOutcome<T>>;
+    const started = withRunLock(db, task, config.worker.lease, owner, (lost) => run(AbortSignal.any([shutdown.signal, lost])), {
+      now: () => clock.now(),
+      ...(skipIfDoneWithinMs === undefined ? {} : { skipIfDoneWithinMs }),
+    }).finally(() => runningTasks.delete(task));
     runningTasks.set(task, started);
     return started;
+  }
+  function ranOrBusy<T>(what: string, outcome: RunLockOutcome<T>): T {
+    if (outcome.ran) return outcome.value;
+    if (outcome.reason === 'recent') throw retryable('RUN_LOCKED', `the ${what} has just been done by another process; try again in a moment`);
+    throw retryable('RUN_LOCKED', `the ${what} is already running in another process (held by ${outcome.holder ?? 'an unknown owner'}); try again when it has finished`);
   }
   function routeNamed(name: string): RouteRuntime {
     const route = routes.get(name);
@@ -202,60 +222,82 @@ export async function createApp(options: AppOptions): Promise<App> {
     return route;
   }
 
-  function pollNow(name: string, options: RunOptions<PollSummary> = {}): Promise<PollSummary> {
-    const route = routeNamed(name);
-    return once(`poll:${name}`, () =>
-      ops.runs.track(
-        name,
-        'poll',
-        async () => {
-          const summary = await pollRoute({ db, clock, logger, onProgress: options.onProgress }, route, shutdown.signal);
-          await recorder.flush();
-          if (summary.queued > 0) engine.wake();
-          return summary;
-        },
-        pollCounts,
-      ),
+  async function poll(route: RouteRuntime, signal: AbortSignal, onProgress?: (summary: PollSummary) => void): Promise<PollSummary> {
+    return ops.runs.track(
+      route.name,
+      'poll',
+      async () => {
+        const summary = await pollRoute({ db, clock, logger, onProgress }, route, signal);
+        await recorder.flush();
+        if (summary.queued > 0) engine.wake();
+        return summary;
+      },
+      pollCounts,
     );
   }
 
-  function checkStatusNow(name: string, options: RunOptions<StatusCheckSummary> = {}): Promise<StatusCheckSummary> {
-    const route = routeNamed(name);
-    return once(`status:${name}`, () =>
-      ops.runs.track(
-        name,
-        'statusCheck',
-        async () => {
-          const summary = await checkStatuses({ db, clock, logger, onProgress: options.onProgress }, route, shutdown.signal);
-          await recorder.flush();
-          if (summary.delivered > 0) engine.wake();
-          return summary;
-        },
-        statusCheckCounts,
-      ),
+  async function checkStatus(route: RouteRuntime, signal: AbortSignal, onProgress?: (summary: StatusCheckSummary) => void): Promise<StatusCheckSummary> {
+    return ops.runs.track(
+      route.name,
+      'statusCheck',
+      async () => {
+        const summary = await checkStatuses({ db, clock, logger, onProgress }, route, signal);
+        await recorder.flush();
+        if (summary.delivered > 0) engine.wake();
+        return summary;
+      },
+      statusCheckCounts,
     );
   }
 
-  function reconcileNow(name: string, run: RunOptions<ReconcileSummary> & { days?: number } = {}): Promise<ReconcileSummary> {
-    const route = routeNamed(name);
+  async function reconcile(route: RouteRuntime, signal: AbortSignal, run: RunOptions<ReconcileSummary> & { days?: number } = {}): Promise<ReconcileSummary> {
     const settings = route.config.reconcile === false ? reconcileDefaults : route.config.reconcile;
-    return once(`reconcile:${name}`, () =>
-      ops.runs.track(
-        name,
-        'reconcile',
-        async () => {
-          const summary = await reconcileRoute(
-            { clock, logger },
-            route,
-            { days: run.days ?? settings.days, statuses: settings.statuses, ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }) },
-            shutdown.signal,
-          );
-          await recorder.flush();
-          return summary;
-        },
-        reconcileCounts,
-      ),
+    return ops.runs.track(
+      route.name,
+      'reconcile',
+      async () => {
+        const summary = await reconcileRoute(
+          { clock, logger },
+          route,
+          { days: run.days ?? settings.days, statuses: settings.statuses, ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }) },
+          signal,
+        );
+        await recorder.flush();
+        return summary;
+      },
+      reconcileCounts,
     );
+  }
+
+  /** The scheduled poll: with a sales session that closes after each run, the close once the run's jobs are done. */
+  async function pollThenClose(route: RouteRuntime, signal: AbortSignal): Promise<PollSummary> {
+    const summary = await poll(route, signal);
+    if (route.destination.session?.closeAfterRun === true) {
+      await engine.whenIdle();
+      const closed = await closeSession(route.name);
+      if (closed !== null) logger.info({ route: route.name, shift: closed.name }, 'sales session closed after the run');
+    }
+    return summary;
+  }
+
+  async function pollNow(name: string, options: RunOptions<PollSummary> = {}): Promise<PollSummary> {
+    const route = routeNamed(name);
+    return ranOrBusy(`poll of route "${name}"`, await exclusive(`poll:${name}`, (signal) => poll(route, signal, options.onProgress)));
+  }
+
+  async function checkStatusNow(name: string, options: RunOptions<StatusCheckSummary> = {}): Promise<StatusCheckSummary> {
+    const route = routeNamed(name);
+    return ranOrBusy(`status check of route "${name}"`, await exclusive(`status:${name}`, (signal) => checkStatus(route, signal, options.onProgress)));
+  }
+
+  async function reconcileNow(name: string, run: RunOptions<ReconcileSummary> & { days?: number } = {}): Promise<ReconcileSummary> {
+    const route = routeNamed(name);
+    return ranOrBusy(`status reconciliation of route "${name}"`, await exclusive(`reconcile:${name}`, (signal) => reconcile(route, signal, run)));
+  }
+
+  async function scheduledPoll(name: string): Promise<PollSummary> {
+    const route = routeNamed(name);
+    return ranOrBusy(`poll of route "${name}"`, await exclusive(`poll:${name}`, (signal) => pollThenClose(route, signal)));
   }
 
   async function queueExports(name: string, sourceIds: readonly string[]): Promise<EnqueueOutcome[]> {
@@ -276,59 +318,60 @@ export async function createApp(options: AppOptions): Promise<App> {
     return session;
   }
 
-  async function withFlush<T>(run: Promise<T>): Promise<T> {
-    try {
-      return await run;
-    } finally {
-      await recorder.flush();
-    }
+  async function sessionCall<T>(name: string, call: (session: SalesSession, signal: AbortSignal) => Promise<T>): Promise<T> {
+    const session = sessionOf(name);
+    // Two replicas opening "the" shift at once would open two: the session is changed under the run lock.
+    const outcome = await exclusive(`session:${name}`, async (signal) => {
+      try {
+        return await call(session, signal);
+      } finally {
+        await recorder.flush();
+      }
+    });
+    return ranOrBusy(`sales session of route "${name}"`, outcome);
   }
 
   function openSession(name: string): Promise<SessionInfo> {
-    const session = sessionOf(name);
-    return once(`session:${name}`, () => withFlush(session.open(shutdown.signal)));
+    return sessionCall(name, (session, signal) => session.open(signal));
   }
 
   function closeSession(name: string): Promise<SessionInfo | null> {
-    const session = sessionOf(name);
-    return once(`session:${name}`, () => withFlush(session.close(shutdown.signal)));
+    return sessionCall(name, (session, signal) => session.close(signal));
   }
 
-  async function scheduledPoll(name: string): Promise<PollSummary> {
-    const route = routeNamed(name);
-    const summary = await pollNow(name);
-    if (route.destination.session?.closeAfterRun === true) {
-      await engine.whenIdle();
-      const closed = await closeSession(name);
-      if (closed !== null) logger.info({ route: name, shift: closed.name }, 'sales session closed after the run');
-    }
-    return summary;
+  /**
+   * Every replica has its own timer; the lock lets one of them run at a time, and a run completed
+   * within half a period elsewhere makes the others skip theirs, so a route runs about once per period.
+   */
+  function scheduledTask(task: string, periodMs: number, route: RouteRuntime, run: (route: RouteRuntime, signal: AbortSignal) => Promise<unknown>): AsyncTask {
+    return new AsyncTask(
+      task,
+      async () => {
+        const outcome = await exclusive(task, (signal) => run(route, signal), Math.floor(periodMs / 2));
+        if (!outcome.ran) logger.debug({ task, ...outcome }, 'scheduled run skipped: another replica runs it or has just run it');
+      },
+      (err) => {
+        if (shutdown.signal.aborted) logger.info({ task }, 'scheduled run interrupted by the shutdown; what it committed stays');
+        else logger.error({ err, task, route: route.name }, 'scheduled run failed; the next one will try again');
+      },
+    );
   }
 
   if (options.schedule === true) {
     await http.register(fastifySchedule);
-    // preventOverrun: a slow run is never started twice at once.
-    const schedule = (id: string, timing: { every: number; cron?: string | undefined; runImmediately?: boolean }, run: () => Promise<unknown>, what: string): void => {
-      const task = new AsyncTask(
-        id,
-        async () => {
-          await run();
-        },
-        (err) => logger.error({ err, task: id }, `${what} failed; the next one will try again`),
-      );
-      if (timing.cron !== undefined) http.scheduler.addCronJob(new CronJob({ cronExpression: timing.cron }, task, { id, preventOverrun: true }));
-      else
-        http.scheduler.addSimpleIntervalJob(
-          new SimpleIntervalJob({ milliseconds: timing.every, runImmediately: timing.runImmediately ?? false }, task, { id, preventOverrun: true }),
-        );
+    // preventOverrun: a slow run is never started twice at once in this process.
+    const schedule = (id: string, timing: { every: number; cron?: string | undefined }, route: RouteRuntime, run: (route: RouteRuntime, signal: AbortSignal) => Promise<unknown>, runImmediately = false): void => {
+      if (timing.cron !== undefined) {
+        http.scheduler.addCronJob(new CronJob({ cronExpression: timing.cron }, scheduledTask(id, cronPeriodMs(timing.cron), route, run), { id, preventOverrun: true }));
+      } else {
+        http.scheduler.addSimpleIntervalJob(new SimpleIntervalJob({ milliseconds: timing.every, runImmediately }, scheduledTask(id, timing.every, route, run), { id, preventOverrun: true }));
+      }
     };
     for (const route of routes.values()) {
-      const { poll, statusCheck, reconcile } = route.config;
-      if (poll !== false) schedule(`poll:${route.name}`, { every: poll.every, runImmediately: true }, () => scheduledPoll(route.name), 'poll');
-      if (statusCheck !== false && route.destination.readStatus !== undefined) {
-        schedule(`status:${route.name}`, statusCheck, () => checkStatusNow(route.name), 'status check');
-      }
-      if (reconcile !== false && canReconcile(route)) schedule(`reconcile:${route.name}`, reconcile, () => reconcileNow(route.name), 'status reconciliation');
+      const { poll: polling, statusCheck, reconcile: reconciling } = route.config;
+      if (polling !== false) schedule(`poll:${route.name}`, polling, route, pollThenClose, true);
+      if (statusCheck !== false && route.destination.readStatus !== undefined) schedule(`status:${route.name}`, statusCheck, route, checkStatus);
+      if (reconciling !== false && canReconcile(route)) schedule(`reconcile:${route.name}`, reconciling, route, reconcile);
     }
   }
 
@@ -355,9 +398,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     queueExports,
     openSession,
     closeSession,
-    async stop(graceMs = 10_000) {
+    async stop(graceMs = config.shutdownGrace) {
       shutdown.abort(new Error('service is shutting down'));
+      // Also stops the scheduler; webhooks arriving meanwhile get 503 (the poll catches them later).
       await http.close();
+      // An aborted poll or status check has committed whole pages only; the next run goes on from there.
+      await Promise.allSettled(runningTasks.values());
       if (started) await engine.stop(graceMs);
       await recorder.flush();
       for (const connection of connections.values()) await connection.close?.();

@@ -31,6 +31,18 @@ Usage:
 
 The config file is --config, else $ORDER_BRIDGE_CONFIG, else ./order-bridge.json.`;
 
+function nextSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}
+
 function configPath(flag: string | undefined): string {
   return flag ?? process.env['ORDER_BRIDGE_CONFIG'] ?? 'order-bridge.json';
 }
@@ -104,15 +116,27 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'serve': {
       const logger = createLogger(config.log.level);
+      // Listened for before the start, so that a signal during it still ends in an orderly stop.
+      const stopRequested = nextSignal();
       const app = await createApp({ config, registry, logger, schedule: true });
       const address = await app.start();
       logger.info({ address, routes: [...app.routes.keys()] }, 'order-bridge is serving');
-      await new Promise<void>((resolve) => {
-        process.once('SIGTERM', resolve);
-        process.once('SIGINT', resolve);
-      });
-      logger.info('shutting down');
-      await app.stop();
+      const signal = await stopRequested;
+      logger.info({ signal, graceMs: config.shutdownGrace }, 'shutting down: no new work is taken; running jobs get the grace period');
+      // A second signal, or a stop that overruns the grace period, ends the process at once: the jobs it
+      // still held go back to the queue when their leases run out.
+      let backstop: NodeJS.Timeout | undefined;
+      const forced = Promise.race([
+        nextSignal(),
+        new Promise<string>((resolve) => (backstop = setTimeout(() => resolve('grace period over'), config.shutdownGrace + 5_000))),
+      ]);
+      const outcome = await Promise.race([app.stop().then(() => 'stopped'), forced]);
+      clearTimeout(backstop);
+      if (outcome !== 'stopped') {
+        logger.warn({ reason: outcome }, 'stopped before every job was released; their leases will expire');
+        return 1;
+      }
+      logger.info('order-bridge stopped');
       return 0;
     }
     case 'poll': {

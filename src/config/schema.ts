@@ -121,6 +121,11 @@ export const configSchema = z.strictObject({
       backoffMax: durationSchema.default(900_000),
     })
     .prefault({}),
+  /**
+   * On SIGTERM: stop claiming, let running jobs finish for this long, then abort and release the rest;
+   * keep it below the orchestrator's own limit (Kubernetes kills after 30 s by default).
+   */
+  shutdownGrace: durationSchema.default(20_000),
   admin: z.strictObject({ token: z.string().min(16, 'use at least 16 random characters') }).optional(),
   /** Each connection is validated again by its connector's own schema (see src/config/load.ts). */
   connections: z.record(routeNameSchema, z.looseObject({ type: z.string().min(1) })),

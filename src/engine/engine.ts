@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { classify, permanent, type IntegrationError } from '../core/errors.js';
 import { withCallContext } from '../exchange/context.js';
 import type { Database } from '../store/db.js';
-import { claimJobs, finishJob, markDead, renewLease, scheduleRetry, type Job } from '../store/jobs.js';
+import { claimJobs, finishJob, markDead, releaseJob, renewLease, scheduleRetry, type Job } from '../store/jobs.js';
 
 export interface JobRun {
   /** Aborted when the lease is lost or the service shuts down: stop before the next external call. */
@@ -188,7 +188,8 @@ export class JobEngine {
       clearInterval(heartbeat);
       await this.options.beforeOutcome?.();
       if (controller.signal.aborted && !this.running) {
-        await scheduleRetry(db, job.id, owner, { runAfter: clock.now(), code: 'SHUTDOWN', message: 'interrupted by shutdown' }, clock.now());
+        await releaseJob(db, job.id, owner, clock.now());
+        log.info('job interrupted by shutdown; back in the queue');
         return;
       }
       const error = classify(err);

@@ -75,10 +75,37 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return db;
 }
 
-/** Applies pending migrations; returns the names applied now. */
+/** Any constant: the key of the PostgreSQL advisory lock that migrations take. */
+const migrationLockKey = 0x0b51d6e;
+
+/**
+ * Applies pending migrations; returns the names applied now. Processes that start together on an empty
+ * database race to create knex's own bookkeeping tables: all but one fail, and on SQLite each may add a
+ * row to knex's lock table, which then reads as locked for ever. On PostgreSQL (replicas) they take turns
+ * under an advisory lock, held by a connection of its own so that a replica dying meanwhile frees it. On
+ * SQLite the bookkeeping tables are created here first, by statements that are each atomic and
+ * idempotent; knex's own lock then makes a second process wait for the first one's migrations.
+ */
 export async function migrate(db: Database): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
-  return applied;
+  const latest = async (): Promise<string[]> => {
+    const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+    return applied;
+  };
+  if (!isPostgres(db)) {
+    // The same tables knex creates, so that it finds them and creates nothing.
+    await db.raw('create table if not exists `knex_migrations` (`id` integer not null primary key autoincrement, `name` varchar(255), `batch` integer, `migration_time` datetime)');
+    await db.raw('create table if not exists `knex_migrations_lock` (`index` integer not null primary key autoincrement, `is_locked` integer)');
+    await db.raw('insert or ignore into `knex_migrations_lock` (`index`, `is_locked`) values (1, 0)');
+    return latest();
+  }
+  const session = new pg.Client(db.client.connectionSettings as pg.ClientConfig);
+  await session.connect();
+  try {
+    await session.query('SELECT pg_advisory_lock($1)', [migrationLockKey]);
+    return await latest();
+  } finally {
+    await session.end();
+  }
 }
 
 export function isPostgres(db: Database): boolean {

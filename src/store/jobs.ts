@@ -201,6 +201,22 @@ export async function scheduleRetry(
   return updated > 0;
 }
 
+/**
+ * Hands a running job back to the queue, due now, without counting the attempt: its run was interrupted
+ * by our shutdown, not by a failure of its own.
+ */
+export async function releaseJob(db: Database, id: number, owner: string, now: number): Promise<boolean> {
+  const updated = await db('jobs').where({ id, lease_owner: owner, state: 'running' }).update({
+    state: 'pending',
+    attempts: db.raw('CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END'),
+    run_after: now,
+    lease_owner: null,
+    lease_until: null,
+    updated_at: now,
+  });
+  return updated > 0;
+}
+
 /** Marks the job dead; returns it as stored (with what its handler recorded), or null if it was not ours. */
 export async function markDead(
   db: Database,

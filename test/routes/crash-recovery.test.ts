@@ -5,7 +5,7 @@ import t from 'tap';
 import { openDatabase } from '../../src/store/db.js';
 import { listJobs } from '../../src/store/jobs.js';
 import { getBinding } from '../../src/store/bindings.js';
-import { serve } from '../helpers/serve.js';
+import { serve } from '../helpers/service.js';
 import { confirm, createSaleOrder, seedCatalog } from '../fakes/odoo/seed.js';
 import { startStandIns, writeProcessConfig } from '../fakes/stack.js';
 import { createPath } from '../fakes/ysell/server.js';
