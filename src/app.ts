@@ -14,6 +14,7 @@ import { cronPeriodMs } from './engine/periods.js';
 import { ExchangeRecorder } from './exchange/recorder.js';
 import { buildHttpServer } from './http/server.js';
 import { Operations } from './ops/operations.js';
+import type { RunTask } from './ops/runs.js';
 import { pollCounts, reconcileCounts, statusCheckCounts } from './ops/run-summaries.js';
 import { deliveredJobKind } from './routes/delivered-job.js';
 import { exportJobKind } from './routes/export-job.js';
@@ -223,50 +224,29 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
 
   async function poll(route: RouteRuntime, signal: AbortSignal, onProgress?: (summary: PollSummary) => void): Promise<PollSummary> {
-    return ops.runs.track(
-      route.name,
-      'poll',
-      async () => {
-        const summary = await pollRoute({ db, clock, logger, onProgress }, route, signal);
-        await recorder.flush();
-        if (summary.queued > 0) engine.wake();
-        return summary;
-      },
-      pollCounts,
-    );
+    const summary = await pollRoute({ db, clock, logger, onProgress }, route, signal);
+    await recorder.flush();
+    if (summary.queued > 0) engine.wake();
+    return summary;
   }
 
   async function checkStatus(route: RouteRuntime, signal: AbortSignal, onProgress?: (summary: StatusCheckSummary) => void): Promise<StatusCheckSummary> {
-    return ops.runs.track(
-      route.name,
-      'statusCheck',
-      async () => {
-        const summary = await checkStatuses({ db, clock, logger, onProgress }, route, signal);
-        await recorder.flush();
-        if (summary.delivered > 0) engine.wake();
-        return summary;
-      },
-      statusCheckCounts,
-    );
+    const summary = await checkStatuses({ db, clock, logger, onProgress }, route, signal);
+    await recorder.flush();
+    if (summary.delivered > 0) engine.wake();
+    return summary;
   }
 
   async function reconcile(route: RouteRuntime, signal: AbortSignal, run: RunOptions<ReconcileSummary> & { days?: number } = {}): Promise<ReconcileSummary> {
     const settings = route.config.reconcile === false ? reconcileDefaults : route.config.reconcile;
-    return ops.runs.track(
-      route.name,
-      'reconcile',
-      async () => {
-        const summary = await reconcileRoute(
-          { clock, logger },
-          route,
-          { days: run.days ?? settings.days, statuses: settings.statuses, ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }) },
-          signal,
-        );
-        await recorder.flush();
-        return summary;
-      },
-      reconcileCounts,
+    const summary = await reconcileRoute(
+      { clock, logger },
+      route,
+      { days: run.days ?? settings.days, statuses: settings.statuses, ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }) },
+      signal,
     );
+    await recorder.flush();
+    return summary;
   }
 
   /** The scheduled poll: with a sales session that closes after each run, the close once the run's jobs are done. */
@@ -280,24 +260,42 @@ export async function createApp(options: AppOptions): Promise<App> {
     return summary;
   }
 
-  async function pollNow(name: string, options: RunOptions<PollSummary> = {}): Promise<PollSummary> {
+  const summaries = { poll: pollCounts, statusCheck: statusCheckCounts, reconcile: reconcileCounts } as const;
+  const lockNames: Record<RunTask, string> = { poll: 'poll', statusCheck: 'status', reconcile: 'reconcile' };
+  const taskNames: Record<RunTask, string> = { poll: 'poll', statusCheck: 'status check', reconcile: 'status reconciliation' };
+
+  const manualRuns = new Map<string, Promise<unknown>>();
+  /**
+   * A run asked for now (CLI, admin API): recorded at once (the admin API shows it running), shared by
+   * callers in this process, and refused with RUN_LOCKED while another process runs it.
+   */
+  function runNow<T>(name: string, task: RunTask, run: (route: RouteRuntime, signal: AbortSignal) => Promise<T>): Promise<T> {
     const route = routeNamed(name);
-    return ranOrBusy(`poll of route "${name}"`, await exclusive(`poll:${name}`, (signal) => poll(route, signal, options.onProgress)));
+    const lock = `${lockNames[task]}:${name}`;
+    const running = manualRuns.get(lock);
+    if (running !== undefined) return running as Promise<T>;
+    const summarize = summaries[task] as (result: T) => Record<string, number>;
+    const started = ops.runs
+      .track(name, task, async () => ranOrBusy(`${taskNames[task]} of route "${name}"`, await exclusive(lock, (signal) => run(route, signal))), summarize)
+      .finally(() => manualRuns.delete(lock));
+    manualRuns.set(lock, started);
+    return started;
   }
 
-  async function checkStatusNow(name: string, options: RunOptions<StatusCheckSummary> = {}): Promise<StatusCheckSummary> {
-    const route = routeNamed(name);
-    return ranOrBusy(`status check of route "${name}"`, await exclusive(`status:${name}`, (signal) => checkStatus(route, signal, options.onProgress)));
+  function pollNow(name: string, options: RunOptions<PollSummary> = {}): Promise<PollSummary> {
+    return runNow(name, 'poll', (route, signal) => poll(route, signal, options.onProgress));
   }
 
-  async function reconcileNow(name: string, run: RunOptions<ReconcileSummary> & { days?: number } = {}): Promise<ReconcileSummary> {
-    const route = routeNamed(name);
-    return ranOrBusy(`status reconciliation of route "${name}"`, await exclusive(`reconcile:${name}`, (signal) => reconcile(route, signal, run)));
+  function checkStatusNow(name: string, options: RunOptions<StatusCheckSummary> = {}): Promise<StatusCheckSummary> {
+    return runNow(name, 'statusCheck', (route, signal) => checkStatus(route, signal, options.onProgress));
   }
 
-  async function scheduledPoll(name: string): Promise<PollSummary> {
-    const route = routeNamed(name);
-    return ranOrBusy(`poll of route "${name}"`, await exclusive(`poll:${name}`, (signal) => pollThenClose(route, signal)));
+  function reconcileNow(name: string, run: RunOptions<ReconcileSummary> & { days?: number } = {}): Promise<ReconcileSummary> {
+    return runNow(name, 'reconcile', (route, signal) => reconcile(route, signal, run));
+  }
+
+  function scheduledPoll(name: string): Promise<PollSummary> {
+    return runNow(name, 'poll', pollThenClose);
   }
 
   async function queueExports(name: string, sourceIds: readonly string[]): Promise<EnqueueOutcome[]> {
@@ -367,11 +365,16 @@ export async function createApp(options: AppOptions): Promise<App> {
         http.scheduler.addSimpleIntervalJob(new SimpleIntervalJob({ milliseconds: timing.every, runImmediately }, scheduledTask(id, timing.every, route, run), { id, preventOverrun: true }));
       }
     };
+    // A scheduled run is recorded only when this replica runs it (not when it skips it for another).
+    const recorded =
+      <T>(task: RunTask, run: (route: RouteRuntime, signal: AbortSignal) => Promise<T>) =>
+      (route: RouteRuntime, signal: AbortSignal): Promise<T> =>
+        ops.runs.track(route.name, task, () => run(route, signal), summaries[task] as (result: T) => Record<string, number>);
     for (const route of routes.values()) {
       const { poll: polling, statusCheck, reconcile: reconciling } = route.config;
-      if (polling !== false) schedule(`poll:${route.name}`, polling, route, pollThenClose, true);
-      if (statusCheck !== false && route.destination.readStatus !== undefined) schedule(`status:${route.name}`, statusCheck, route, checkStatus);
-      if (reconciling !== false && canReconcile(route)) schedule(`reconcile:${route.name}`, reconciling, route, reconcile);
+      if (polling !== false) schedule(`poll:${route.name}`, polling, route, recorded('poll', pollThenClose), true);
+      if (statusCheck !== false && route.destination.readStatus !== undefined) schedule(`status:${route.name}`, statusCheck, route, recorded('statusCheck', checkStatus));
+      if (reconciling !== false && canReconcile(route)) schedule(`reconcile:${route.name}`, reconciling, route, recorded('reconcile', reconcile));
     }
   }
 
