@@ -127,6 +127,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           return found;
         },
         state: connectorState(db, name, clock),
+        exclusive: async (key, fn) => ranOrBusy(`${key} of connection "${name}"`, await exclusive(`connection:${name}:${key}`, fn)),
       }),
     );
   }
@@ -318,15 +319,11 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   async function sessionCall<T>(name: string, call: (session: SalesSession, signal: AbortSignal) => Promise<T>): Promise<T> {
     const session = sessionOf(name);
-    // Two replicas opening "the" shift at once would open two: the session is changed under the run lock.
-    const outcome = await exclusive(`session:${name}`, async (signal) => {
-      try {
-        return await call(session, signal);
-      } finally {
-        await recorder.flush();
-      }
-    });
-    return ranOrBusy(`sales session of route "${name}"`, outcome);
+    try {
+      return await call(session, shutdown.signal);
+    } finally {
+      await recorder.flush();
+    }
   }
 
   function openSession(name: string): Promise<SessionInfo> {

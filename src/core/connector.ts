@@ -167,6 +167,11 @@ export interface ConnectorContext {
   connection(name: string): Connector;
   /** Small durable values this connection must remember across restarts (e.g. the open retail shift). */
   state: ConnectorState;
+  /**
+   * Runs `fn` in one process at a time across all replicas (a lease in the database), e.g. opening the
+   * one retail shift; throws a retryable RUN_LOCKED while another process runs it.
+   */
+  exclusive<T>(key: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
 export interface ConnectorState {

@@ -22,6 +22,7 @@ export function connectorContext(name: string): { context: ConnectorContext; exc
     connection: (other) => {
       throw new Error(`no connection ${other} in this test`);
     },
+    exclusive: (_key, fn) => fn(new AbortController().signal),
     state: {
       get: (key) => Promise.resolve(state.get(key) ?? null),
       set: (key, value) => {

@@ -1,4 +1,7 @@
 import t from 'tap';
+import { createApp } from '../../src/app.js';
+import { createLogger } from '../../src/cli/logger.js';
+import { builtinConnectors } from '../../src/connectors/index.js';
 import { pollCursorName } from '../../src/routes/poll.js';
 import { listBindings } from '../../src/store/bindings.js';
 import { listJobs } from '../../src/store/jobs.js';
@@ -170,4 +173,18 @@ t.test('with closeAfterRun, a scheduled run closes the shift once its orders are
   const [shift] = stack.moysklad.shifts();
   t.ok(shift?.['closeDate'], 'and the shift was closed after them');
   t.equal(stack.moysklad.shifts().length, 1);
+});
+
+t.test('two replicas asking for a shift at once open one: the second waits its turn or finds it open', async (t) => {
+  const stack = await startOzonMoySkladStack();
+  t.teardown(stack.close);
+  const other = await createApp({ config: stack.app.config, registry: builtinConnectors(), logger: createLogger('silent') });
+  t.teardown(() => other.stop(1000));
+  const outcomes = await Promise.allSettled([stack.app.openSession(OZON_ROUTE), other.openSession(OZON_ROUTE)]);
+  t.equal(stack.moysklad.shifts().length, 1, 'one shift in MoySklad');
+  for (const outcome of outcomes) {
+    if (outcome.status === 'rejected') t.match(outcome.reason, { code: 'RUN_LOCKED', kind: 'retryable' }, 'a refusal is retryable');
+  }
+  t.ok(outcomes.some((o) => o.status === 'fulfilled'));
+  t.match(await other.openSession(OZON_ROUTE), { existing: true }, 'afterwards both see the same open shift');
 });

@@ -42,7 +42,7 @@ function attributeValue(document: MoySkladDocument, href: string): string | null
 export function createMoySkladConnector(config: MoySkladConfig, context: ConnectorContext): Connector {
   context.scrubber.add(config.token);
   const client = new MoySkladClient({ config, exchanges: context.exchanges });
-  const shifts = new ShiftKeeper(client, config, context.state);
+  const shifts = new ShiftKeeper(client, config, context.state, (key, fn) => context.exclusive(key, fn));
   // A batch serves many jobs at once, so it cannot run under one job's signal: it gets its own time limit.
   const signal = (): AbortSignal => AbortSignal.timeout(config.timeout * 4);
   const batchOptions = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { retryable } from '../../core/errors.js';
-import type { ConnectorState, SessionInfo } from '../../core/connector.js';
+import type { ConnectorContext, ConnectorState, SessionInfo } from '../../core/connector.js';
 import type { MoySkladClient } from './client.js';
 import type { MoySkladConfig } from './config.js';
 import type { OpenShift } from './mapper.js';
@@ -8,6 +8,15 @@ import type { MoySkladDocument } from './schemas.js';
 import { fromMoscowTime, toMoscowSeconds } from './time.js';
 
 const stateKey = 'retailShift';
+const lockKey = 'retail-shift';
+
+function noOpenShift(retailStore: string): Error {
+  return retryable(
+    'NO_OPEN_SHIFT',
+    'No retail shift is open in MoySklad for the configured retail store; open one (order-bridge moysklad shift open <route>) or set retailShift.autoOpen',
+    { context: { system: 'moysklad', retailStore } },
+  );
+}
 const recordSchema = z.object({ id: z.string(), name: z.string(), moment: z.string(), closedAt: z.string().nullable() });
 type ShiftRecord = z.infer<typeof recordSchema>;
 
@@ -32,6 +41,8 @@ export class ShiftKeeper {
     private readonly client: MoySkladClient,
     private readonly config: MoySkladConfig,
     private readonly state: ConnectorState,
+    /** Opening and closing run in one process at a time: two replicas must not open two shifts. */
+    private readonly exclusive: ConnectorContext['exclusive'],
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -60,7 +71,11 @@ export class ShiftKeeper {
     return { id: shift.id, name: shift.name, openedAt: isoOf(shift.moment), closedAt: null, existing };
   }
 
-  async close(signal: AbortSignal): Promise<SessionInfo | null> {
+  close(signal: AbortSignal): Promise<SessionInfo | null> {
+    return this.exclusive(lockKey, (locked) => this.closeLocked(AbortSignal.any([signal, locked])));
+  }
+
+  private async closeLocked(signal: AbortSignal): Promise<SessionInfo | null> {
     const open = this.current ?? (await this.findOpen(signal));
     if (open === null) return null;
     // MoySklad takes seconds and refuses a close before the opening: a shift opened this very second closes on the next.
@@ -87,12 +102,16 @@ export class ShiftKeeper {
       this.current = found;
       return { shift: found, existing: true };
     }
-    if (!mayOpen) {
-      throw retryable(
-        'NO_OPEN_SHIFT',
-        'No retail shift is open in MoySklad for the configured retail store; open one (order-bridge moysklad shift open <route>) or set retailShift.autoOpen',
-        { context: { system: 'moysklad', retailStore: this.config.retailStore } },
-      );
+    if (!mayOpen) throw noOpenShift(this.config.retailStore);
+    return this.exclusive(lockKey, (locked) => this.openLocked(AbortSignal.any([signal, locked])));
+  }
+
+  /** Under the lock: another process may have opened one since we looked. */
+  private async openLocked(signal: AbortSignal): Promise<{ shift: OpenShift; existing: boolean }> {
+    const found = await this.findOpen(signal);
+    if (found !== null) {
+      this.current = found;
+      return { shift: found, existing: true };
     }
     const opened = toShift(
       await this.client.openShift(
