@@ -14,7 +14,7 @@ export const bizon365ConfigSchema = z.strictObject({
       if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
     })
     .default(bizonDefaultBaseUrl),
-  /** The project number, the XXXX in /api/v2/XXXX/orders/getorders. */
+  /** The project number, the {projectId} in /api/v2/{projectId}/orders/getorders. */
   projectId: z
     .union([z.number().int().positive(), z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected the project number, e.g. "12345"')])
     .transform(String),
