@@ -107,6 +107,7 @@
           route.webhook ? 'webhook' : null,
           route.poll ? `poll every ${every(route.poll.everyMs)}` : 'no poll',
           route.statusCheck ? (route.statusCheck.cron ? `status check "${route.statusCheck.cron}"` : `status check every ${every(route.statusCheck.everyMs)}`) : null,
+          route.reconcile ? (route.reconcile.cron ? `reconciliation "${route.reconcile.cron}"` : `reconciliation every ${every(route.reconcile.everyMs)}`) : null,
         ].filter(Boolean);
         return el(
           'tr',
@@ -121,6 +122,7 @@
             { className: 'actions' },
             route.poll ? el('button', { type: 'button', onclick: () => runNow(route.name, 'poll') }, 'Poll now') : null,
             route.statusCheck ? el('button', { type: 'button', onclick: () => runNow(route.name, 'status-check') }, 'Check statuses now') : null,
+            route.reconcile ? el('button', { type: 'button', onclick: () => runNow(route.name, 'reconcile') }, 'Reconcile now') : null,
           ),
         );
       }),
@@ -303,7 +305,7 @@
   }
 
   function runNow(route, task) {
-    const what = task === 'poll' ? 'Poll' : 'Status check';
+    const what = { poll: 'Poll', 'status-check': 'Status check', reconcile: 'Reconciliation' }[task];
     return act((r) => `${what} of ${route} ${r.status === 'already-running' ? 'was already running' : 'started'}.`, () => api('POST', `/admin/routes/${encodeURIComponent(route)}/${task}`));
   }
 
