@@ -1,19 +1,13 @@
 import { z } from 'zod';
 import { durationSchema } from '../../config/duration.js';
-import { checkExternalUrl } from '../../core/url.js';
+import { externalUrlSchema } from '../../config/external-url.js';
 import { paidFilters, type PaidFilter } from './schemas.js';
 
 export const bizonDefaultBaseUrl = 'https://online.bizon365.ru';
 
 export const bizon365ConfigSchema = z.strictObject({
   /** Bizon365's API host; only a test or a proxy needs another one. */
-  baseUrl: z
-    .string()
-    .superRefine((value, ctx) => {
-      const problem = checkExternalUrl(value);
-      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .default(bizonDefaultBaseUrl),
+  baseUrl: externalUrlSchema.default(bizonDefaultBaseUrl),
   /** The project number, the {projectId} in /api/v2/{projectId}/orders/getorders. */
   projectId: z
     .union([z.number().int().positive(), z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected the project number, e.g. "12345"')])

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../../config/duration.js';
-import { checkExternalUrl } from '../../core/url.js';
+import { externalUrlSchema } from '../../config/external-url.js';
 
 const parameterName = z.string().regex(/^[a-z_]+$/, 'expected a query parameter name like "orders"');
 
@@ -9,10 +9,7 @@ export const defaultSkipStatuses = ['canceled', 'cancelled', 'voided', 'refunded
 
 export const marketsyncConfigSchema = z.strictObject({
   /** The server, without /api: https://web.marketsync.mx (production) or https://sandbox.marketsync.mx. */
-  baseUrl: z.string().superRefine((value, ctx) => {
-    const problem = checkExternalUrl(value);
-    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-  }),
+  baseUrl: externalUrlSchema,
   /** The public key ("token"), sent with every request. */
   token: z.string().min(8),
   /** Signs every request; never sent. */

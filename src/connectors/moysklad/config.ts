@@ -1,19 +1,13 @@
 import { z } from 'zod';
 import { durationSchema } from '../../config/duration.js';
-import { checkExternalUrl } from '../../core/url.js';
+import { externalUrlSchema } from '../../config/external-url.js';
 
 // MoySklad ids look like UUIDs but are not RFC 4122 ones (e.g. 7944ef04-f831-11e5-7a69-971500188b19): z.guid, not z.uuid.
 const id = z.guid({ error: 'expected a MoySklad object id (the last part of its href, e.g. 7944ef04-f831-11e5-7a69-971500188b19)' });
 
 export const moyskladConfigSchema = z
   .strictObject({
-    baseUrl: z
-      .string()
-      .default('https://api.moysklad.ru/api/remap/1.2')
-      .superRefine((value, ctx) => {
-        const problem = checkExternalUrl(value);
-        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-      }),
+    baseUrl: externalUrlSchema.default('https://api.moysklad.ru/api/remap/1.2'),
     /** A Bearer token: a solution token, or a user token from POST /security/token. */
     token: z.string().min(8),
     /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../../config/duration.js';
-import { checkExternalUrl } from '../../core/url.js';
+import { externalUrlSchema } from '../../config/external-url.js';
 import { odooDefaults } from './fields.js';
 
 const fieldName = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected an Odoo field name');
@@ -8,10 +8,7 @@ const xmlId = z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/, 'expected an XML id l
 const recordId = z.number().int().positive();
 
 export const odooConfigSchema = z.strictObject({
-  url: z.string().superRefine((value, ctx) => {
-    const problem = checkExternalUrl(value);
-    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-  }),
+  url: externalUrlSchema,
   db: z.string().min(1),
   login: z.string().min(1),
   /** An API key (preferred, Odoo 14+) or the password of the integration user. */

@@ -1,17 +1,11 @@
 import { z } from 'zod';
 import { durationSchema } from '../../config/duration.js';
-import { checkExternalUrl } from '../../core/url.js';
+import { externalUrlSchema } from '../../config/external-url.js';
 
 const path = z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, 'expected a path starting with "/"');
 
 export const ozonConfigSchema = z.strictObject({
-  baseUrl: z
-    .string()
-    .default('https://api-seller.ozon.ru')
-    .superRefine((value, ctx) => {
-      const problem = checkExternalUrl(value);
-      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-    }),
+  baseUrl: externalUrlSchema.default('https://api-seller.ozon.ru'),
   clientId: z.string().min(1),
   apiKey: z.string().min(8),
   /** Which postings to read: FBS (shipped by the seller) and FBO (shipped from Ozon's warehouses). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../../config/duration.js';
-import { checkExternalUrl } from '../../core/url.js';
+import { externalUrlSchema } from '../../config/external-url.js';
 import { saleAppDeliveryTypeSchema } from './schemas.js';
 
 /** The host in the document's PHP example; `/Orders` is appended. */
@@ -20,13 +20,7 @@ function isTimeZone(name: string): boolean {
 
 export const saleAppConfigSchema = z
   .strictObject({
-    baseUrl: z
-      .string()
-      .superRefine((value, ctx) => {
-        const problem = checkExternalUrl(value);
-        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-      })
-      .default(defaultSaleAppBaseUrl),
+    baseUrl: externalUrlSchema.default(defaultSaleAppBaseUrl),
     /** Sent as `?secret_key=` (SaleApp has no header auth); registered with the scrubber. */
     secretKey: z.string().trim().min(4, 'the SaleApp secret key is missing or too short'),
     /**

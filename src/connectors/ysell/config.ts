@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../../config/duration.js';
-import { checkExternalUrl } from '../../core/url.js';
+import { externalUrlSchema } from '../../config/external-url.js';
 import { odooDefaults } from '../odoo/fields.js';
 import { defaultYsellPaths } from './client.js';
 
@@ -8,10 +8,7 @@ const path = z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, 'expected a path starting 
 
 export const ysellConfigSchema = z.strictObject({
   /** The account's own host, e.g. https://719.eu6.ysell.pro: Ysell has no shared API host. */
-  baseUrl: z.string().superRefine((value, ctx) => {
-    const problem = checkExternalUrl(value);
-    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-  }),
+  baseUrl: externalUrlSchema,
   /**
    * Where the API key comes from: by default the system parameter ysell.api_key of the Odoo connection
    * "odoo", so that it is kept (and rotated) in Odoo's settings. A literal key (from ${ENV}) also works.
