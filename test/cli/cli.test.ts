@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { confirm, createSaleOrder, seedCatalog } from '../fakes/odoo/seed.js';
+import { OZON_ROUTE, startOzonMoySkladStandIns } from '../fakes/ozon-moysklad.js';
 import { startStandIns, writeProcessConfig } from '../fakes/stack.js';
 
 const bin = new URL('../../bin/order-bridge.js', import.meta.url).pathname;
@@ -75,4 +76,40 @@ t.test('poll and status-check run once from the command line and say what they d
   t.equal(check.code, 0, check.stderr);
   t.match(check.stdout, /r: 1 order\(s\) checked, 1 changed, 1 delivered/);
   t.match(check.stdout, new RegExp(`${name} \\(\\d+\\): New → Done → stock\\.picking:\\d+`));
+});
+
+t.test('the MoySklad shift and the reconciliation from the command line', async (t) => {
+  const standIns = await startOzonMoySkladStandIns();
+  t.teardown(standIns.close);
+  const [number] = standIns.addPostings(12);
+  const dir = mkdtempSync(join(tmpdir(), 'ob-cli-'));
+  const path = join(dir, 'ozon.json');
+  writeFileSync(
+    path,
+    JSON.stringify({
+      database: { client: 'sqlite', filename: join(dir, 'db.sqlite') },
+      log: { level: 'warn' },
+      connections: standIns.connections,
+      routes: [standIns.route],
+    }),
+  );
+  const opened = await run(['moysklad', 'shift', 'open', OZON_ROUTE, '--config', path]);
+  t.equal(opened.code, 0, opened.stderr);
+  t.match(opened.stdout, /ozon-to-moysklad: retail shift 00001 \(.+\) opened since \d{4}-/);
+  t.match((await run(['moysklad', 'shift', 'open', OZON_ROUTE, '--config', path])).stdout, /retail shift 00001 .* was already open/);
+
+  const polled = await run(['poll', OZON_ROUTE, '--config', path]);
+  t.equal(polled.code, 0, polled.stderr);
+  t.equal(standIns.moysklad.demands().length, 12);
+  standIns.ozon.setStatus(number!, 'delivered');
+  const reconciled = await run(['reconcile', OZON_ROUTE, '--days', '45', '--config', path]);
+  t.equal(reconciled.code, 0, reconciled.stderr);
+  t.match(reconciled.stdout, /12 document\(s\) checked over 45 days, 1 changed, 11 unchanged, 0 missing at the source/);
+  t.match(reconciled.stderr, /reconcile ozon-to-moysklad: .*12 checked, 1 changed/, 'a progress line on stderr');
+  t.equal((await run(['reconcile', OZON_ROUTE, '--days', '0', '--config', path])).code, 2, '--days is checked');
+
+  const closed = await run(['moysklad', 'shift', 'close', OZON_ROUTE, '--config', path]);
+  t.match(closed.stdout, /retail shift 00001 .* closed at \d{4}-/);
+  t.ok(standIns.moysklad.shifts()[0]?.['closeDate']);
+  t.equal((await run(['moysklad', 'shift', 'reopen', OZON_ROUTE, '--config', path])).code, 2, 'an unknown verb is a usage error');
 });
