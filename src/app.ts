@@ -200,8 +200,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const shutdown = new AbortController();
   const runningTasks = new Map<string, Promise<RunLockOutcome<unknown>>>();
   /**
-   * A route's poll or status check runs in one process at a time across all replicas (a lease in the
-   * database, see withRunLock); in this process a second caller shares the run already going.
+   * A route's runs (poll, status check, reconciliation) and a connection's exclusive steps (the retail
+   * shift) run in one process at a time across all replicas (a lease in the database, see withRunLock);
+   * in this process a second caller shares the run already going.
    */
   function exclusive<T>(task: string, run: (signal: AbortSignal) => Promise<T>, skipIfDoneWithinMs?: number): Promise<RunLockOutcome<T>> {
     const running = runningTasks.get(task);
