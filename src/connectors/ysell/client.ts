@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { isRetryableHttpStatus, parseRetryAfter, permanent, retryable, type ErrorContext, type IntegrationError } from '../../core/errors.js';
-import type { ExchangeEntry, ExchangeSink } from '../../core/exchange.js';
-import { describeFetchFailure, type FetchFailure } from '../../core/fetch-failure.js';
+import { isIntegrationError, parseRetryAfter, permanent, retryable, type ErrorContext } from '../../core/errors.js';
+import type { ExchangeSink } from '../../core/exchange.js';
+import { HttpJsonClient, snippet, statusFailure, type HttpAnswer, type HttpFailure, type HttpMethod } from '../../core/http-json.js';
 import {
   yiiErrorSchema,
   yiiValidationErrorsSchema,
@@ -40,50 +40,67 @@ export interface YsellClientOptions {
   fetch?: typeof fetch;
 }
 
-interface Call {
-  method: 'GET' | 'POST';
-  path: string;
-  query?: Record<string, string>;
-  body?: unknown;
-  signal: AbortSignal | undefined;
-}
-
-interface Answer<T> {
-  data: T;
-  headers: Headers;
-}
-
 const pageSize = 50;
 /**
  * A number lookup that spans this many pages means the filter was ignored (or matches loosely); reading
  * every order of the account on each export is not a lookup any more.
  */
 const maxFindPages = 20;
-const snippetLength = 200;
-
-function snippet(text: string): string {
-  return text.length > snippetLength ? `${text.slice(0, snippetLength)}…` : text;
-}
-
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
-  }
-}
-
 function summarizeValidation(errors: YiiValidationErrors): string {
   return errors.map((e) => `${e.field}: ${e.message}`).join('; ');
 }
 
+/** Yii2's error shapes (contract notes §1.7): 401 with `{name, message}`, 422 as a `[{field, message}]` array, 429. */
+function describeYsellError(answer: HttpAnswer, operation: string, context: ErrorContext): HttpFailure {
+  const yii = yiiErrorSchema.safeParse(answer.body);
+  const yiiMessage = yii.success ? yii.data.message : undefined;
+  const detail = snippet(answer.text);
+  const { status } = answer;
+
+  if (status === 401) {
+    const error = permanent(
+      'YSELL_UNAUTHORIZED',
+      `Ysell rejected the API key for ${operation} (HTTP 401), also after reading it again; check the ysell.api_key system parameter in Odoo`,
+      { context, detail },
+    );
+    return { error, fault: yiiMessage ?? 'HTTP 401' };
+  }
+  if (status === 422) {
+    const fields = yiiValidationErrorsSchema.safeParse(answer.body);
+    if (fields.success) {
+      const fault = summarizeValidation(fields.data);
+      return { error: permanent('YSELL_VALIDATION', `Ysell rejected ${operation}: ${fault}`, { context: { ...context, fields: fields.data }, detail }), fault };
+    }
+    return { error: permanent('YSELL_VALIDATION', `Ysell rejected ${operation}: ${yiiMessage ?? detail}`, { context, detail }), fault: yiiMessage ?? 'HTTP 422' };
+  }
+  if (status === 429) {
+    // Yii2's rate limiter sends X-Rate-Limit-Reset and no Retry-After; either tells us how long to wait.
+    const retryAfterMs = parseRetryAfter(answer.headers.get('Retry-After') ?? answer.headers.get('X-Rate-Limit-Reset'));
+    const wait = retryAfterMs === undefined ? '' : `; it asks to wait ${Math.ceil(retryAfterMs / 1000)} s`;
+    const error = retryable('HTTP_429', `Ysell is limiting our request rate (HTTP 429 on ${operation})${wait}`, {
+      context,
+      detail,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+    return { error, fault: yiiMessage ?? 'HTTP 429' };
+  }
+  return statusFailure('Ysell', answer, operation, context, yiiMessage);
+}
+
 export class YsellClient {
-  private readonly baseUrl: string;
-  private readonly fetchImpl: typeof fetch;
+  private readonly http: HttpJsonClient;
 
   constructor(private readonly options: YsellClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? fetch;
+    this.http = new HttpJsonClient({
+      system: 'ysell',
+      label: 'Ysell',
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs,
+      exchanges: options.exchanges,
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      headers: async () => ({ Authorization: `Bearer ${await options.apiKey()}` }),
+      describeError: describeYsellError,
+    });
   }
 
   /**
@@ -138,174 +155,20 @@ export class YsellClient {
     return data;
   }
 
-  private async call<T>(schema: z.ZodType<T>, call: Call): Promise<Answer<T>> {
-    const operation = `${call.method} ${call.path}`;
-    const query = call.query === undefined ? '' : `?${new URLSearchParams(call.query).toString()}`;
-    const url = `${this.baseUrl}${call.path}${query}`;
-    const requestBody = call.body === undefined ? '' : JSON.stringify(call.body);
-    let keyRetried = false;
-    let connectionRetried = false;
-
-    for (;;) {
-      const key = await this.options.apiKey();
-      const headers: Record<string, string> = { Authorization: `Bearer ${key}`, Accept: 'application/json' };
-      if (call.method === 'POST') headers['Content-Type'] = 'application/json';
-      const timeout = AbortSignal.timeout(this.options.timeoutMs);
-      const signal = call.signal === undefined ? timeout : AbortSignal.any([timeout, call.signal]);
-      const startedAt = new Date();
-      const started = performance.now();
-      const entry = (part: Pick<ExchangeEntry, 'httpStatus' | 'responseBody' | 'fault' | 'error'>): void =>
-        this.report({
-          connector: 'ysell',
-          operation,
-          url,
-          requestBody,
-          durationMs: Math.round(performance.now() - started),
-          startedAt,
-          ...part,
-        });
-
-      let status: number | null = null;
-      let responseHeaders: Headers;
-      let text: string;
-      try {
-        const response = await this.fetchImpl(url, {
-          method: call.method,
-          headers,
-          body: call.method === 'POST' ? requestBody : undefined,
-          signal,
-        });
-        status = response.status;
-        responseHeaders = response.headers;
-        text = await response.text();
-      } catch (err) {
-        const failure = describeFetchFailure(err, timeout, call.signal);
-        const error = this.transportError(err, failure, operation, status);
-        entry({ httpStatus: status, responseBody: '', fault: null, error: error.message });
-        // On a kept-alive socket the server closed, one repeat of a GET is safe.
-        if (call.method === 'GET' && !connectionRetried && status === null && failure.reset) {
-          connectionRetried = true;
-          continue;
-        }
-        throw error;
-      }
-
-      const context: ErrorContext = { system: 'ysell', operation, httpStatus: status };
-      if (status >= 200 && status < 300) {
-        const parsed = parseJson(text);
-        const checked = parsed.ok ? schema.safeParse(parsed.value) : undefined;
-        if (checked?.success === true) {
-          entry({ httpStatus: status, responseBody: text, fault: null, error: null });
-          return { data: checked.data, headers: responseHeaders };
-        }
-        const problem =
-          checked === undefined
-            ? 'the body is not JSON'
-            : `the body is not the expected shape (${checked.error.issues
-                .slice(0, 3)
-                .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
-                .join('; ')})`;
-        const error = retryable('MALFORMED_RESPONSE', `Ysell answered ${operation} with HTTP ${status}, but ${problem}`, {
-          context,
-          detail: snippet(text),
-        });
-        entry({ httpStatus: status, responseBody: text, fault: null, error: error.message });
-        throw error;
-      }
-
-      const error = this.httpError(status, text, responseHeaders, operation, context);
-      entry({ httpStatus: status, responseBody: text, fault: error.fault, error: null });
-      if (status === 401 && !keyRetried) {
-        keyRetried = true;
-        this.options.invalidateApiKey();
-        continue;
-      }
-      throw error.error;
-    }
-  }
-
-  private httpError(
-    status: number,
-    text: string,
-    headers: Headers,
-    operation: string,
-    context: ErrorContext,
-  ): { error: IntegrationError; fault: string } {
-    const body = parseJson(text);
-    const yii = body.ok ? yiiErrorSchema.safeParse(body.value) : undefined;
-    const yiiMessage = yii?.success === true ? yii.data.message : undefined;
-    const detail = snippet(text);
-
-    if (status === 401) {
-      const fault = yiiMessage ?? 'HTTP 401';
-      const error = permanent(
-        'YSELL_UNAUTHORIZED',
-        `Ysell rejected the API key for ${operation} (HTTP 401), also after reading it again; check the ysell.api_key system parameter in Odoo`,
-        { context, detail },
-      );
-      return { error, fault };
-    }
-
-    if (status === 422) {
-      const fields = body.ok ? yiiValidationErrorsSchema.safeParse(body.value) : undefined;
-      if (fields?.success === true) {
-        const fault = summarizeValidation(fields.data);
-        const error = permanent('YSELL_VALIDATION', `Ysell rejected ${operation}: ${fault}`, {
-          context: { ...context, fields: fields.data },
-          detail,
-        });
-        return { error, fault };
-      }
-      const fault = yiiMessage ?? 'HTTP 422';
-      return { error: permanent('YSELL_VALIDATION', `Ysell rejected ${operation}: ${yiiMessage ?? detail}`, { context, detail }), fault };
-    }
-
-    const fault = yiiMessage ?? `HTTP ${status}`;
-    const reason = yiiMessage === undefined ? '' : `: ${yiiMessage}`;
-    if (status === 429) {
-      // Yii2's rate limiter sends X-Rate-Limit-Reset and no Retry-After; either tells us how long to wait.
-      const retryAfterMs = parseRetryAfter(headers.get('Retry-After') ?? headers.get('X-Rate-Limit-Reset'));
-      const wait = retryAfterMs === undefined ? '' : `; it asks to wait ${Math.ceil(retryAfterMs / 1000)} s`;
-      const error = retryable('HTTP_429', `Ysell is limiting our request rate (HTTP 429 on ${operation})${wait}`, {
-        context,
-        detail,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      });
-      return { error, fault };
-    }
-    if (isRetryableHttpStatus(status)) {
-      const retryAfterMs = parseRetryAfter(headers.get('Retry-After'));
-      const error = retryable(`HTTP_${status}`, `Ysell failed on ${operation} (HTTP ${status})${reason}`, {
-        context,
-        detail,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      });
-      return { error, fault };
-    }
-    const error = permanent(`HTTP_${status}`, `Ysell refused ${operation} (HTTP ${status})${reason}`, { context, detail });
-    return { error, fault };
-  }
-
-  private transportError(err: unknown, failure: FetchFailure, operation: string, httpStatus: number | null): IntegrationError {
-    const context: ErrorContext = { system: 'ysell', operation, ...(httpStatus === null ? {} : { httpStatus }) };
-    if (failure.kind === 'aborted') {
-      return retryable('ABORTED', `The call ${operation} to Ysell was cancelled before it finished`, { context, cause: err });
-    }
-    if (failure.kind === 'timeout') {
-      return retryable('TIMEOUT', `Ysell did not answer ${operation} within ${this.options.timeoutMs} ms`, { context, cause: err });
-    }
-    return retryable('CONNECTION_FAILED', `Could not reach Ysell at ${new URL(this.baseUrl).host} for ${operation} (${failure.code ?? failure.message})`, {
-      context,
-      cause: err,
-    });
-  }
-
-  /** A failing log must not turn a finished call (perhaps a create) into an error and a retry. */
-  private report(entry: ExchangeEntry): void {
+  /** A 401 reads the key again once: someone may have rotated it in Odoo without restarting us. */
+  private async call<T>(
+    schema: z.ZodType<T>,
+    call: { method: HttpMethod; path: string; query?: Record<string, string>; body?: unknown; signal: AbortSignal | undefined },
+  ): Promise<{ data: T; headers: Headers }> {
+    const request = { method: call.method, path: call.path, signal: call.signal, ...(call.query === undefined ? {} : { query: call.query }), ...(call.body === undefined ? {} : { json: call.body }) };
     try {
-      this.options.exchanges?.(entry);
-    } catch {
-      // Swallowed on purpose, see above.
+      const { data, answer } = await this.http.json(schema, request);
+      return { data, headers: answer.headers };
+    } catch (err) {
+      if (!isIntegrationError(err) || err.code !== 'YSELL_UNAUTHORIZED') throw err;
+      this.options.invalidateApiKey();
+      const { data, answer } = await this.http.json(schema, request);
+      return { data, headers: answer.headers };
     }
   }
 }
