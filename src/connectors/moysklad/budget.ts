@@ -165,7 +165,10 @@ export class RequestBudget {
           this.nextProbeAt = this.pausedUntil;
         } else if (feedback?.remaining !== undefined && Number.isFinite(feedback.remaining)) {
           this.server = { remaining: feedback.remaining, at: now, sentSince: this.inFlightUnits };
-          this.nextProbeAt = now + refillMs;
+          // Spent: the next unit frees when the oldest request still in the window leaves it (ours are the
+          // ones we know of), and never sooner than the average refill.
+          const oldest = this.spent[0];
+          this.nextProbeAt = Math.max(now + refillMs, feedback.remaining < units && oldest !== undefined ? oldest.at + this.options.windowMs : 0);
         }
         this.pump();
       },
