@@ -60,14 +60,22 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       min: 1,
       max: 1,
       afterCreate(conn: { run(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
-        // WAL lets readers (another CLI process, the admin API) run beside the writer; busy_timeout makes a
-        // second process wait for the lock instead of failing at once.
-        conn.run('PRAGMA journal_mode = WAL', (e1) => {
-          if (e1) return done(e1, conn);
-          conn.run('PRAGMA busy_timeout = 10000', (e2) => {
+        // busy_timeout makes a second process wait for the lock instead of failing at once. WAL lets readers
+        // (another CLI process, the admin API) run beside the writer.
+        // SQLite answers a journal-mode change with SQLITE_BUSY at once, without the busy handler, while
+        // another process opens the same file: try again for a while (WAL stays set in the file once made).
+        const toWal = (triesLeft: number): void =>
+          conn.run('PRAGMA journal_mode = WAL', (e2) => {
+            if (e2 && (e2 as { code?: string }).code === 'SQLITE_BUSY' && triesLeft > 0) {
+              setTimeout(() => toWal(triesLeft - 1), 25);
+              return;
+            }
             if (e2) return done(e2, conn);
             conn.run('PRAGMA synchronous = NORMAL', (e3) => done(e3, conn));
           });
+        conn.run('PRAGMA busy_timeout = 10000', (e1) => {
+          if (e1) return done(e1, conn);
+          toWal(200);
         });
       },
     },
