@@ -8,8 +8,8 @@
  *   npx tsx bench/export.ts [orders]
  */
 import { countJobsByState } from '../src/store/jobs.js';
-import { confirm, createSaleOrder, seedCatalog } from '../test/fakes/odoo/seed.js';
-import { ROUTE, startStack } from '../test/fakes/stack.js';
+import { confirm, createSaleOrder, seedCatalog } from '../src/sandbox/odoo/seed.js';
+import { ROUTE, startStack } from '../src/sandbox/stack.js';
 import { settle } from '../test/helpers/settle.js';
 
 const orders = Number(process.argv[2] ?? 2000);

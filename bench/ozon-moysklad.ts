@@ -9,7 +9,7 @@
  *   npx tsx bench/ozon-moysklad.ts [postings]
  */
 import { countJobsByState } from '../src/store/jobs.js';
-import { OZON_ROUTE, startOzonMoySkladStack } from '../test/fakes/ozon-moysklad.js';
+import { OZON_ROUTE, startOzonMoySkladStack } from '../src/sandbox/ozon-moysklad.js';
 
 const postings = Number(process.argv[2] ?? 1000);
 const notesSeconds = postings * 10;

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import knex from 'knex';
 import { migrate, openDatabase, type DatabaseConfig } from '../src/store/db.js';
 import { countJobsByState } from '../src/store/jobs.js';
-import { startStandIns, writeProcessConfig } from '../test/fakes/stack.js';
+import { startStandIns, writeProcessConfig } from '../src/sandbox/stack.js';
 import { confirmedOrders, orderNames } from '../test/helpers/orders.js';
 import { serve } from '../test/helpers/service.js';
 

@@ -10,8 +10,8 @@
  *   npx tsx bench/status-check.ts
  */
 import { ensureBinding, markBindingExported } from '../src/store/bindings.js';
-import { confirm, createSaleOrder, seedCatalog } from '../test/fakes/odoo/seed.js';
-import { ROUTE, startStack } from '../test/fakes/stack.js';
+import { confirm, createSaleOrder, seedCatalog } from '../src/sandbox/odoo/seed.js';
+import { ROUTE, startStack } from '../src/sandbox/stack.js';
 import { settle } from '../test/helpers/settle.js';
 
 async function run(size: number): Promise<string> {

@@ -1,8 +1,8 @@
 import type { App } from '../app.js';
 import { listJobs } from '../store/jobs.js';
-import type { MoreStandIns } from '../../test/fakes/more-routes.js';
-import { BIZON_ROUTE, MARKETSYNC_ROUTE } from '../../test/fakes/more-routes.js';
-import { OZON_ROUTE, type OzonMoySkladStandIns } from '../../test/fakes/ozon-moysklad.js';
+import type { MoreStandIns } from '../sandbox/more-routes.js';
+import { BIZON_ROUTE, MARKETSYNC_ROUTE } from '../sandbox/more-routes.js';
+import { OZON_ROUTE, type OzonMoySkladStandIns } from '../sandbox/ozon-moysklad.js';
 
 function attribute(document: Record<string, unknown>, attributeId: string): unknown {
   const attributes = (document['attributes'] ?? []) as { meta: { href: string }; value: unknown }[];

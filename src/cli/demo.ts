@@ -1,8 +1,8 @@
-import { startMoreStandIns } from '../../test/fakes/more-routes.js';
-import { startOzonMoySkladStandIns } from '../../test/fakes/ozon-moysklad.js';
-import { ROUTE, startStack } from '../../test/fakes/stack.js';
+import { startMoreStandIns } from '../sandbox/more-routes.js';
+import { startOzonMoySkladStandIns } from '../sandbox/ozon-moysklad.js';
+import { ROUTE, startStack } from '../sandbox/stack.js';
 import { demoConfiguredRoutes, demoOzonToMoySklad } from './demo-marketplaces.js';
-import { createSaleOrder, confirm, seedCatalog } from '../../test/fakes/odoo/seed.js';
+import { createSaleOrder, confirm, seedCatalog } from '../sandbox/odoo/seed.js';
 import { listBindings } from '../store/bindings.js';
 import { countExchanges } from '../store/exchanges.js';
 import { listJobs } from '../store/jobs.js';

@@ -12,7 +12,7 @@ import { odooWebhookSchema } from '../../src/connectors/odoo/connector.js';
 import { odooDefaults, syncStates } from '../../src/connectors/odoo/fields.js';
 import { XmlRpcClient } from '../../src/xmlrpc/client.js';
 import type { XmlRpcValue } from '../../src/xmlrpc/value.js';
-import { startOdooFake } from '../fakes/odoo/server.js';
+import { startOdooFake } from '../../src/sandbox/odoo/server.js';
 import { availableModules, standardModels, standardRecords, standardViews } from './odoo17-standard.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { confirm, createSaleOrder, seedCatalog } from '../fakes/odoo/seed.js';
-import { OZON_ROUTE, startOzonMoySkladStandIns } from '../fakes/ozon-moysklad.js';
-import { startStandIns, writeProcessConfig } from '../fakes/stack.js';
+import { confirm, createSaleOrder, seedCatalog } from '../../src/sandbox/odoo/seed.js';
+import { OZON_ROUTE, startOzonMoySkladStandIns } from '../../src/sandbox/ozon-moysklad.js';
+import { startStandIns, writeProcessConfig } from '../../src/sandbox/stack.js';
 
 const bin = new URL('../../bin/order-bridge.js', import.meta.url).pathname;
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { Progress, formatProgress } from '../../src/cli/progress.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { confirm, createSaleOrder, seedCatalog } from '../fakes/odoo/seed.js';
-import { startStandIns, writeProcessConfig } from '../fakes/stack.js';
+import { confirm, createSaleOrder, seedCatalog } from '../../src/sandbox/odoo/seed.js';
+import { startStandIns, writeProcessConfig } from '../../src/sandbox/stack.js';
 
 function stream(isTTY: boolean): { write(text: string): void; isTTY: boolean; written: string[] } {
   const written: string[] = [];

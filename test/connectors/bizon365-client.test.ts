@@ -4,7 +4,7 @@ import { Bizon365Client, type Bizon365ClientOptions, type OrdersPage } from '../
 import { toFetchedOrder } from '../../src/connectors/bizon365/mapper.js';
 import { type IntegrationError } from '../../src/core/errors.js';
 import type { ExchangeEntry } from '../../src/core/exchange.js';
-import { generateOrders, startBizonFake, type BizonFake, type BizonFakeOptions } from '../fakes/bizon365/server.js';
+import { generateOrders, startBizonFake, type BizonFake, type BizonFakeOptions } from '../../src/sandbox/bizon365/server.js';
 
 const token = 'bizon-secret-token-7f3a9c';
 /** 13:00 in Moscow on 10 September 2025. */

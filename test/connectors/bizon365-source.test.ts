@@ -6,7 +6,7 @@ import type { ChangedPage, FetchedOrder, OrderSource, PollWindow } from '../../s
 import { isIntegrationError, type IntegrationError } from '../../src/core/errors.js';
 import type { ExchangeEntry } from '../../src/core/exchange.js';
 import { SecretScrubber } from '../../src/core/redact.js';
-import { generateOrders, startBizonFake, type BizonFake, type BizonFakeOptions, type FakeOrderInput } from '../fakes/bizon365/server.js';
+import { generateOrders, startBizonFake, type BizonFake, type BizonFakeOptions, type FakeOrderInput } from '../../src/sandbox/bizon365/server.js';
 import { connectorContext } from '../helpers/context.js';
 
 const token = 'bizon-source-token-55aa';

@@ -4,7 +4,7 @@ import { MarketsyncClient, type MarketsyncClientOptions } from '../../src/connec
 import type { PedidoCreate } from '../../src/connectors/marketsync/schemas.js';
 import type { ExchangeEntry } from '../../src/core/exchange.js';
 import { SecretScrubber } from '../../src/core/redact.js';
-import { badVerbMessage, startMarketsyncFake, type MarketsyncFake, type MarketsyncFakeOptions } from '../fakes/marketsync/server.js';
+import { badVerbMessage, startMarketsyncFake, type MarketsyncFake, type MarketsyncFakeOptions } from '../../src/sandbox/marketsync/server.js';
 
 const token = 'tok-5f3c9a1e7b2d4c6e8f0a1b2c3d';
 const privateKey = 'pk-9e8d7c6b5a4f3e2d1c0b9a8f7e6d';

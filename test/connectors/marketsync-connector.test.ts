@@ -6,7 +6,7 @@ import { createMarketsyncConnector, marketsyncConnector } from '../../src/connec
 import { builtinConnectors } from '../../src/connectors/index.js';
 import type { ChangedPage, Connector, OrderDestination, OrderSource, PollWindow } from '../../src/core/connector.js';
 import type { Order } from '../../src/core/order.js';
-import { startMarketsyncFake, type MarketsyncFake, type MarketsyncFakeOptions } from '../fakes/marketsync/server.js';
+import { startMarketsyncFake, type MarketsyncFake, type MarketsyncFakeOptions } from '../../src/sandbox/marketsync/server.js';
 import { connectorContext } from '../helpers/context.js';
 
 const token = 'tok-1a2b3c4d5e6f7a8b9c0d1e2f3a4b';

@@ -6,7 +6,7 @@ import { documentSchema } from '../../src/connectors/moysklad/schemas.js';
 import type { ExchangeEntry } from '../../src/core/exchange.js';
 import type { Order } from '../../src/core/order.js';
 import { connectorContext } from '../helpers/context.js';
-import { startMoySkladFake, type MoySkladFakeOptions } from '../fakes/moysklad/server.js';
+import { startMoySkladFake, type MoySkladFakeOptions } from '../../src/sandbox/moysklad/server.js';
 
 async function setup(t: Test, fakeOptions: MoySkladFakeOptions = {}, settings: Record<string, unknown> = {}) {
   const fake = await startMoySkladFake(fakeOptions);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { OdooClient } from '../../src/connectors/odoo/client.js';
 import type { ExchangeEntry } from '../../src/core/exchange.js';
-import { startOdooFake } from '../fakes/odoo/server.js';
+import { startOdooFake } from '../../src/sandbox/odoo/server.js';
 
 t.test('the Odoo client over XML-RPC: version, credentials, typed faults, redacted parameters', async (t) => {
   const odoo = await startOdooFake();

@@ -5,8 +5,8 @@ import { createOzonConnector } from '../../src/connectors/ozon/connector.js';
 import type { ExchangeEntry } from '../../src/core/exchange.js';
 import { connectorContext } from '../helpers/context.js';
 import { failure } from '../helpers/failure.js';
-import { makePostings } from '../fakes/ozon/postings.js';
-import { startOzonFake, type OzonFakeOptions } from '../fakes/ozon/server.js';
+import { makePostings } from '../../src/sandbox/ozon/postings.js';
+import { startOzonFake, type OzonFakeOptions } from '../../src/sandbox/ozon/server.js';
 
 const since = new Date('2026-11-01T00:00:00Z');
 const until = new Date('2026-12-01T00:00:00Z');

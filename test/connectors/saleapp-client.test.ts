@@ -3,7 +3,7 @@ import { failure } from '../helpers/failure.js';
 import { SaleAppClient, type SaleAppClientOptions } from '../../src/connectors/saleapp/client.js';
 import type { SaleAppCreateOrder } from '../../src/connectors/saleapp/schemas.js';
 import type { ExchangeEntry } from '../../src/core/exchange.js';
-import { startSaleAppFake, type SaleAppFake, type SaleAppFakeOptions } from '../fakes/saleapp/server.js';
+import { startSaleAppFake, type SaleAppFake, type SaleAppFakeOptions } from '../../src/sandbox/saleapp/server.js';
 
 const key = 'saleapp-org-key-5d1e0c';
 const account = { clientId: '50', currencyId: '6', warehouseId: '7' };

@@ -9,7 +9,7 @@ import type { ExchangeEntry } from '../../src/core/exchange.js';
 import type { Order } from '../../src/core/order.js';
 import { SecretScrubber } from '../../src/core/redact.js';
 import { connectorContext } from '../helpers/context.js';
-import { startSaleAppFake, type SaleAppFake } from '../fakes/saleapp/server.js';
+import { startSaleAppFake, type SaleAppFake } from '../../src/sandbox/saleapp/server.js';
 
 const key = 'saleapp-org-key-77a1f3';
 

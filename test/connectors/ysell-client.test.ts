@@ -4,7 +4,7 @@ import { YsellClient, defaultYsellPaths, type YsellClientOptions } from '../../s
 import type { YsellCreateOrder } from '../../src/connectors/ysell/schemas.js';
 import { type IntegrationError } from '../../src/core/errors.js';
 import type { ExchangeEntry } from '../../src/core/exchange.js';
-import { startYsellFake, type YsellFake } from '../fakes/ysell/server.js';
+import { startYsellFake, type YsellFake } from '../../src/sandbox/ysell/server.js';
 
 const key = 'ysell-secret-key-4f9a2c';
 

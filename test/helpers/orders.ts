@@ -1,5 +1,5 @@
-import { confirm, createSaleOrder, seedCatalog } from '../fakes/odoo/seed.js';
-import type { OdooFake } from '../fakes/odoo/server.js';
+import { confirm, createSaleOrder, seedCatalog } from '../../src/sandbox/odoo/seed.js';
+import type { OdooFake } from '../../src/sandbox/odoo/server.js';
 
 /** `count` confirmed sale orders in the Odoo stand-in, one to three goods lines each; returns their ids. */
 export function confirmedOrders(odoo: OdooFake, count: number): number[] {

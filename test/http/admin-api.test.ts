@@ -6,8 +6,8 @@ import { ADMIN_TOKEN, admin } from '../helpers/admin.js';
 import { backends } from '../helpers/db.js';
 import { capturedLogger } from '../helpers/logger.js';
 import { settle } from '../helpers/settle.js';
-import { confirm, createSaleOrder, seedCatalog, type Catalog } from '../fakes/odoo/seed.js';
-import { ROUTE, startStack, type Stack, type StackOptions } from '../fakes/stack.js';
+import { confirm, createSaleOrder, seedCatalog, type Catalog } from '../../src/sandbox/odoo/seed.js';
+import { ROUTE, startStack, type Stack, type StackOptions } from '../../src/sandbox/stack.js';
 
 interface RunView {
   outcome: string;

@@ -8,8 +8,8 @@ import { getBinding } from '../../src/store/bindings.js';
 import { ADMIN_TOKEN } from '../helpers/admin.js';
 import { capturedLogger } from '../helpers/logger.js';
 import { settle } from '../helpers/settle.js';
-import { confirm, createSaleOrder, seedCatalog, type Catalog } from '../fakes/odoo/seed.js';
-import { ROUTE, startStack, type Stack } from '../fakes/stack.js';
+import { confirm, createSaleOrder, seedCatalog, type Catalog } from '../../src/sandbox/odoo/seed.js';
+import { ROUTE, startStack, type Stack } from '../../src/sandbox/stack.js';
 
 /** Debian's chromium (`apt-get install -y chromium`; .ci/run installs it when it is missing). */
 const chromiumPath = '/usr/bin/chromium';

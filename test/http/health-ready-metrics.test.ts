@@ -6,8 +6,8 @@ import { metricValue } from '../helpers/admin.js';
 import { backends } from '../helpers/db.js';
 import { capturedLogger } from '../helpers/logger.js';
 import { settle } from '../helpers/settle.js';
-import { confirm, createSaleOrder, seedCatalog } from '../fakes/odoo/seed.js';
-import { ROUTE, startStack, type Stack, type StackOptions } from '../fakes/stack.js';
+import { confirm, createSaleOrder, seedCatalog } from '../../src/sandbox/odoo/seed.js';
+import { ROUTE, startStack, type Stack, type StackOptions } from '../../src/sandbox/stack.js';
 
 async function stackFor(t: Test, options: StackOptions = {}): Promise<Stack> {
   const stack = await startStack({ logger: capturedLogger('silent').logger, ...options });

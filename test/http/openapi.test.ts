@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { bindingsQuery, jobsQuery } from '../../src/http/admin-schemas.js';
 import { ADMIN_TOKEN } from '../helpers/admin.js';
 import { capturedLogger } from '../helpers/logger.js';
-import { startStack } from '../fakes/stack.js';
+import { startStack } from '../../src/sandbox/stack.js';
 
 interface Parameter {
   name: string;

@@ -5,8 +5,8 @@ import t from 'tap';
 import { listBindings } from '../../src/store/bindings.js';
 import { migrate, openDatabase } from '../../src/store/db.js';
 import { countJobsByState, listJobs } from '../../src/store/jobs.js';
-import { startStandIns, writeProcessConfig } from '../fakes/stack.js';
-import { createPath } from '../fakes/ysell/server.js';
+import { startStandIns, writeProcessConfig } from '../../src/sandbox/stack.js';
+import { createPath } from '../../src/sandbox/ysell/server.js';
 import { confirmedOrders, orderNames } from '../helpers/orders.js';
 import { serve, whenLogged } from '../helpers/service.js';
 

@@ -7,7 +7,7 @@ import { createLogger } from '../../src/cli/logger.js';
 import { builtinConnectors } from '../../src/connectors/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import { listJobs } from '../../src/store/jobs.js';
-import { BIZON_ROUTE, MARKETSYNC_ROUTE, startMoreStandIns } from '../fakes/more-routes.js';
+import { BIZON_ROUTE, MARKETSYNC_ROUTE, startMoreStandIns } from '../../src/sandbox/more-routes.js';
 
 t.test('routes no code was written for work by configuration alone: Bizon365 → SaleApp and Marketsync → MoySklad', async (t) => {
   const standIns = await startMoreStandIns();

@@ -6,9 +6,9 @@ import { openDatabase } from '../../src/store/db.js';
 import { listJobs } from '../../src/store/jobs.js';
 import { getBinding } from '../../src/store/bindings.js';
 import { serve } from '../helpers/service.js';
-import { confirm, createSaleOrder, seedCatalog } from '../fakes/odoo/seed.js';
-import { startStandIns, writeProcessConfig } from '../fakes/stack.js';
-import { createPath } from '../fakes/ysell/server.js';
+import { confirm, createSaleOrder, seedCatalog } from '../../src/sandbox/odoo/seed.js';
+import { startStandIns, writeProcessConfig } from '../../src/sandbox/stack.js';
+import { createPath } from '../../src/sandbox/ysell/server.js';
 
 t.test('killed between the Ysell create and our commit, a restarted service binds the order it created: one order', async (t) => {
   const { odoo, ysell, close } = await startStandIns();

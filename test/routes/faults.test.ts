@@ -8,9 +8,9 @@ import { listExchanges, type StoredExchange } from '../../src/store/exchanges.js
 import { countJobsByState, listJobs } from '../../src/store/jobs.js';
 import type { App } from '../../src/app.js';
 import type { Database } from '../../src/store/db.js';
-import type { InjectedFault } from '../fakes/odoo/server.js';
-import { startStandIns } from '../fakes/stack.js';
-import { createPath, type YsellFault } from '../fakes/ysell/server.js';
+import type { InjectedFault } from '../../src/sandbox/odoo/server.js';
+import { startStandIns } from '../../src/sandbox/stack.js';
+import { createPath, type YsellFault } from '../../src/sandbox/ysell/server.js';
 import { backends } from '../helpers/db.js';
 import { confirmedOrders, orderNames } from '../helpers/orders.js';
 

@@ -6,7 +6,7 @@ import { openDatabase } from '../../src/store/db.js';
 import { listBindings } from '../../src/store/bindings.js';
 import { listJobs } from '../../src/store/jobs.js';
 import { serve, whenLogged } from '../helpers/service.js';
-import { OZON_ROUTE, startOzonMoySkladStandIns } from '../fakes/ozon-moysklad.js';
+import { OZON_ROUTE, startOzonMoySkladStandIns } from '../../src/sandbox/ozon-moysklad.js';
 
 t.test('killed in the middle of a batch and restarted, the service ends with exactly one sale per posting', async (t) => {
   const standIns = await startOzonMoySkladStandIns({ moyskladSettings: { batch: { size: 40, wait: '20ms' } } });

@@ -6,7 +6,7 @@ import { pollCursorName } from '../../src/routes/poll.js';
 import { listBindings } from '../../src/store/bindings.js';
 import { listJobs } from '../../src/store/jobs.js';
 import { listExchanges } from '../../src/store/exchanges.js';
-import { OZON_ROUTE, startOzonMoySkladStack } from '../fakes/ozon-moysklad.js';
+import { OZON_ROUTE, startOzonMoySkladStack } from '../../src/sandbox/ozon-moysklad.js';
 import { ADMIN_TOKEN, admin } from '../helpers/admin.js';
 
 type Entity = Record<string, unknown>;

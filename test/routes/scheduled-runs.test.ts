@@ -5,7 +5,7 @@ import { createLogger } from '../../src/cli/logger.js';
 import { isIntegrationError } from '../../src/core/errors.js';
 import { countJobsByState } from '../../src/store/jobs.js';
 import { confirmedOrders } from '../helpers/orders.js';
-import { ROUTE, startStack } from '../fakes/stack.js';
+import { ROUTE, startStack } from '../../src/sandbox/stack.js';
 import { backends, sqliteFile } from '../helpers/db.js';
 
 for (const backend of backends()) {

@@ -5,9 +5,9 @@ import t from 'tap';
 import { getBinding } from '../../src/store/bindings.js';
 import { openDatabase } from '../../src/store/db.js';
 import { listJobs } from '../../src/store/jobs.js';
-import { confirm, createSaleOrder, seedCatalog } from '../fakes/odoo/seed.js';
-import { startStandIns, writeProcessConfig } from '../fakes/stack.js';
-import { createPath } from '../fakes/ysell/server.js';
+import { confirm, createSaleOrder, seedCatalog } from '../../src/sandbox/odoo/seed.js';
+import { startStandIns, writeProcessConfig } from '../../src/sandbox/stack.js';
+import { createPath } from '../../src/sandbox/ysell/server.js';
 import { serve } from '../helpers/service.js';
 
 const GRACE_MS = 1000;

@@ -6,8 +6,8 @@ import { listJobs } from '../../src/store/jobs.js';
 import { ADMIN_TOKEN, admin } from '../helpers/admin.js';
 import { capturedLogger } from '../helpers/logger.js';
 import { settle } from '../helpers/settle.js';
-import { confirm, createSaleOrder, seedCatalog } from '../fakes/odoo/seed.js';
-import { HOOK_TOKEN, ROUTE, startStack, type Stack } from '../fakes/stack.js';
+import { confirm, createSaleOrder, seedCatalog } from '../../src/sandbox/odoo/seed.js';
+import { HOOK_TOKEN, ROUTE, startStack, type Stack } from '../../src/sandbox/stack.js';
 
 async function stackFor(t: Test): Promise<{ stack: Stack; lines: string[] }> {
   const { logger, lines } = capturedLogger('debug');

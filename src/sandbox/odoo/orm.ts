@@ -1,4 +1,4 @@
-import type { XmlRpcValue } from '../../../src/xmlrpc/value.js';
+import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { compileDomain, compileOrder } from './domain.js';
 import {
   type Frame,

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createApp, type App } from '../../src/app.js';
-import { createLogger } from '../../src/cli/logger.js';
-import { builtinConnectors } from '../../src/connectors/index.js';
-import { parseConfig } from '../../src/config/load.js';
-import type { ResolvedConfig } from '../../src/config/schema.js';
-import type { Clock } from '../../src/core/clock.js';
+import { createApp, type App } from '../app.js';
+import { createLogger } from '../cli/logger.js';
+import { builtinConnectors } from '../connectors/index.js';
+import { parseConfig } from '../config/load.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
 import { startOdooFake, type OdooFake } from './odoo/server.js';
 import { startYsellFake, type YsellFake } from './ysell/server.js';
 

@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import t, { type Test } from 'tap';
 import { XmlRpcClient, XmlRpcFault } from '../../../src/xmlrpc/client.js';
 import type { XmlRpcValue } from '../../../src/xmlrpc/value.js';
-import { addDeliveredSerials, confirm, createSaleOrder, seedCatalog } from './seed.js';
-import { type OdooFake, type OdooFakeOptions, type OdooUser, startOdooFake } from './server.js';
+import { addDeliveredSerials, confirm, createSaleOrder, seedCatalog } from '../../../src/sandbox/odoo/seed.js';
+import { type OdooFake, type OdooFakeOptions, type OdooUser, startOdooFake } from '../../../src/sandbox/odoo/server.js';
 
 type Struct = Record<string, XmlRpcValue>;
 

@@ -1,4 +1,4 @@
-import type { XmlRpcValue } from '../../../src/xmlrpc/value.js';
+import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { confirmOrders, syncPickingState } from './models.js';
 import type { OdooFake } from './server.js';
 

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { ordersPath, startSaleAppFake, type SaleAppFake, type SaleAppFakeOptions } from './server.js';
+import { ordersPath, startSaleAppFake, type SaleAppFake, type SaleAppFakeOptions } from '../../../src/sandbox/saleapp/server.js';
 
 const key = 'org-secret-0123456789';
 const partnerKey = 'counterparty-secret-987654';

@@ -1,4 +1,4 @@
-import type { XmlRpcValue } from '../../../src/xmlrpc/value.js';
+import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import type { Env, FieldDef, Rec, Stored } from './orm.js';
 import { toOdooDatetime } from './orm.js';
 import { frame, pyError, pyRepr, userError } from './python.js';

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { legacyServiceKeys, makePostings } from './postings.js';
-import { ozonPaths, startOzonFake, type FakePosting, type OzonFake, type OzonFakeOptions } from './server.js';
+import { legacyServiceKeys, makePostings } from '../../../src/sandbox/ozon/postings.js';
+import { ozonPaths, startOzonFake, type FakePosting, type OzonFake, type OzonFakeOptions } from '../../../src/sandbox/ozon/server.js';
 
 interface Reply {
   status: number;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { startYsellFake, type YsellFake } from './server.js';
+import { startYsellFake, type YsellFake } from '../../../src/sandbox/ysell/server.js';
 
 const key = 'test-key-0123456789';
 

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { generateOrders, moscowLocal, ordersPath, startBizonFake, type BizonFake, type BizonFakeOptions } from './server.js';
+import { generateOrders, moscowLocal, ordersPath, startBizonFake, type BizonFake, type BizonFakeOptions } from '../../../src/sandbox/bizon365/server.js';
 
 const token = 'bizon-test-token-0123';
 /** 13:00 in Moscow on 10 September 2025. */

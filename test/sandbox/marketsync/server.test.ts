@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { canonicalQuery, signCanonical, signedQuery } from '../../../src/connectors/marketsync/signature.js';
-import { badVerbMessage, mexicoCityWallTime, startMarketsyncFake, type MarketsyncFake, type MarketsyncFakeOptions } from './server.js';
+import { badVerbMessage, mexicoCityWallTime, startMarketsyncFake, type MarketsyncFake, type MarketsyncFakeOptions } from '../../../src/sandbox/marketsync/server.js';
 
 const token = 'r559f7ab1cr3f97c7cc64b7fa43r54af';
 const privateKey = 'fake-test-private-key-42';

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Clock, systemClock } from '../../../src/core/clock.js';
-import { parseMethodCall } from '../../../src/xmlrpc/parse.js';
-import { serializeFault, serializeMethodResponse } from '../../../src/xmlrpc/serialize.js';
-import type { XmlRpcValue } from '../../../src/xmlrpc/value.js';
+import { type Clock, systemClock } from '../../core/clock.js';
+import { parseMethodCall } from '../../xmlrpc/parse.js';
+import { serializeFault, serializeMethodResponse } from '../../xmlrpc/serialize.js';
+import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { type BaseRefs, loadBaseData } from './base-data.js';
 import { callKw } from './methods.js';
 import { buildModels, refId } from './models.js';

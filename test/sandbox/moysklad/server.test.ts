@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { z } from 'zod';
-import { compileFilter, parseFilter, parseMoscowText, type FilterField } from './filter.js';
-import { startMoySkladFake, toMoscowText, type FakeEntity, type MoySkladFake, type MoySkladFakeOptions } from './server.js';
+import { compileFilter, parseFilter, parseMoscowText, type FilterField } from '../../../src/sandbox/moysklad/filter.js';
+import { startMoySkladFake, toMoscowText, type FakeEntity, type MoySkladFake, type MoySkladFakeOptions } from '../../../src/sandbox/moysklad/server.js';
 
 const TOKEN = 'token-0123456789abcdef';
 

@@ -1,4 +1,4 @@
-import type { XmlRpcValue } from '../../../src/xmlrpc/value.js';
+import type { XmlRpcValue } from '../../xmlrpc/value.js';
 
 /**
  * Odoo's error texts embed Python reprs (`Invalid field 'x' on model 'y'`, leaves as tuples), and
@@ -54,7 +54,7 @@ export class PyFloat {
 export type PyJson = string | number | boolean | null | PyFloat | PyJson[] | { [key: string]: PyJson };
 
 /**
- * `json.dumps(value, sort_keys=True)`: ", " and ": " separators, ASCII-only output with \\uXXXX
+ * `json.dumps(value, sort_keys=True)`: ", " and ": " separators, ASCII-only output with four-hex-digit \\u
  * escapes, keys sorted by code point. The webhook receiver sees exactly these bytes.
  */
 export function pyJsonDumps(value: PyJson): string {
