@@ -135,9 +135,20 @@ export interface DestinationRef {
 export interface OrderDestination {
   /** Throws a permanent error when the order cannot be sent as it is (checked before any call). */
   check(order: Order): void;
-  /** Looks the order up by our external id (the source's order number): the guard against duplicates. */
-  findByExternalId(externalId: string, signal: AbortSignal): Promise<DestinationRef | null>;
+  /**
+   * Looks the order up by the external id it gets there (its number): the guard against duplicates.
+   * Returns a document only when it is ours, checked against what we sent (our marker or its fields);
+   * a document with that id that is not ours is a permanent FOREIGN_ORDER error naming both, never a match.
+   */
+  find(order: Order, signal: AbortSignal): Promise<DestinationRef | null>;
+  /** Creates it; resolves with the destination's id as soon as the destination has given one. */
   create(order: Order, signal: AbortSignal): Promise<DestinationRef>;
+  /**
+   * Reads back, by its id, an order that an earlier attempt created: the export stores the id `create`
+   * returned at once, and a later attempt comes here instead of creating again. Null when the
+   * destination has no order with that id. Without it, a stored id counts as exported.
+   */
+  readBack?(order: Order, destinationId: string, signal: AbortSignal): Promise<DestinationRef | null>;
   /** The destination's current status name for one of its orders; null when it has none. */
   readStatus?(destinationId: string, signal: AbortSignal): Promise<string | null>;
   sourceStatuses?: SourceStatusKeeper;

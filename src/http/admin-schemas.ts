@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RunRecord } from '../ops/runs.js';
 import type { JobAttempt } from '../store/attempts.js';
-import type { Binding } from '../store/bindings.js';
+import { bindingStages, type Binding } from '../store/bindings.js';
 import type { StoredExchange } from '../store/exchanges.js';
 import type { Job } from '../store/jobs.js';
 
@@ -9,7 +9,7 @@ import type { Job } from '../store/jobs.js';
 
 const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const jobState = z.enum(['pending', 'running', 'done', 'dead']);
-const stage = z.enum(['queued', 'exported', 'delivered', 'finished', 'skipped', 'failed']);
+const stage = z.enum(bindingStages);
 const time = z.string().describe('ISO 8601 time');
 const counts = z.record(z.string(), z.number());
 

@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { ExchangeEntry } from '../core/exchange.js';
 import type { JobRunEvent } from '../ops/job-observer.js';
 import type { RunRecord, RunTask } from '../ops/runs.js';
-import type { BindingStage } from '../store/bindings.js';
+import { bindingStages, type BindingStage } from '../store/bindings.js';
 import type { Database } from '../store/db.js';
 import type { JobState } from '../store/jobs.js';
 import { countBindings, countJobs, oldestDueJobs } from '../store/ops-queries.js';
@@ -17,7 +17,7 @@ export interface MetricsOptions {
 }
 
 const jobStates: readonly JobState[] = ['pending', 'running', 'done', 'dead'];
-const stages: readonly BindingStage[] = ['queued', 'exported', 'delivered', 'finished', 'skipped', 'failed'];
+const stages: readonly BindingStage[] = bindingStages;
 
 /**
  * The Prometheus metrics of one service instance. Counters and histograms are fed as things happen

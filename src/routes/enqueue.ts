@@ -37,7 +37,8 @@ export async function enqueueExport(
   now: number,
 ): Promise<{ outcome: EnqueueOutcome; jobId: number | null }> {
   const binding = await ensureBinding(db, { route: route.name, sourceId: trigger.sourceId, sourceNumber: trigger.number }, now);
-  if (binding.destinationId !== null) return { outcome: 'already-exported', jobId: null };
+  // A create answered but not yet read back still needs its job (which reads it back, never creates again).
+  if (binding.destinationId !== null && binding.stage !== 'created') return { outcome: 'already-exported', jobId: null };
   const payload: ExportPayload = { via: trigger.via, snapshot: trigger.snapshot };
   const result = await enqueueJob(
     db,

@@ -2,7 +2,10 @@ import type { Clock } from '../core/clock.js';
 import { permanent, retryable } from '../core/errors.js';
 import type { FetchedOrder } from '../core/connector.js';
 import type { JobKind } from '../engine/engine.js';
-import { getBinding, markBindingExported, setBindingStage } from '../store/bindings.js';
+import { checkOrderAmounts } from '../core/order-amounts.js';
+import type { Order } from '../core/order.js';
+import type { DestinationRef } from '../core/connector.js';
+import { getBinding, markBindingCreated, markBindingExported, setBindingError, setBindingStage } from '../store/bindings.js';
 import type { Database } from '../store/db.js';
 import { setJobRevision, type Job } from '../store/jobs.js';
 import { exportPayloadSchema } from './enqueue.js';
@@ -24,6 +27,44 @@ function routeOf(deps: ExportJobDeps, job: Job): RouteRuntime {
 }
 
 /**
+ * Look before creating; once the destination has answered a create with an id, keep that id at once,
+ * before reading the order back: a crash or a failed read-back then leads the next attempt to read it
+ * back by id, never to create it again.
+ */
+async function findOrCreate(
+  route: RouteRuntime,
+  order: Order,
+  sourceId: string,
+  signal: AbortSignal,
+  logger: { info: (obj: object, msg: string) => void },
+  deps: ExportJobDeps,
+): Promise<DestinationRef> {
+  checkOrderAmounts(order);
+  route.destination.check(order);
+  const existing = await route.destination.find(order, signal);
+  if (existing !== null) {
+    logger.info({ order: order.number, destinationId: existing.id }, 'order was already at the destination');
+    return existing;
+  }
+  const created = await route.destination.create(order, signal);
+  logger.info({ order: order.number, destinationId: created.id }, 'order exported');
+  if (route.destination.readBack === undefined) return created;
+  await markBindingCreated(deps.db, route.name, sourceId, { sourceNumber: order.number, destinationId: created.id }, deps.clock.now());
+  return readBack(route, order, created.id, signal);
+}
+
+/** The order an earlier create made, read back by its id; its absence is for a person to look at. */
+async function readBack(route: RouteRuntime, order: Order, destinationId: string, signal: AbortSignal): Promise<DestinationRef> {
+  const found = await route.destination.readBack!(order, destinationId, signal);
+  if (found !== null) return found;
+  throw permanent(
+    'CREATED_ORDER_MISSING',
+    `${route.to} answered the create of order ${order.number} with id ${destinationId}, but has no order with that id now; look for the order in ${route.to} (it may have been deleted), then replay the job to create it again only if it is not there`,
+    { context: { system: route.to, order: order.number, destinationId } },
+  );
+}
+
+/**
  * Exports one source order, exactly once: record intent (the binding), look before creating at the
  * destination, record the result, then tell the source. A crash anywhere re-runs the job after its
  * lease expires, and the look-up finds what the crashed run created.
@@ -40,9 +81,10 @@ export function exportJobKind(deps: ExportJobDeps): JobKind {
       const payload = parsed.data;
 
       const binding = await getBinding(db, route.name, sourceId);
-      if (binding?.destinationId != null) {
+      const createdId = binding?.destinationId ?? null;
+      if (createdId !== null && (binding?.stage !== 'created' || route.destination.readBack === undefined)) {
         // Exported by an earlier run that stopped before telling the source.
-        await route.source.markExported?.(sourceId, { id: binding.destinationId, status: binding.destinationStatus }, signal);
+        await route.source.markExported?.(sourceId, { id: createdId, status: binding?.destinationStatus ?? null }, signal);
         return;
       }
 
@@ -70,9 +112,7 @@ export function exportJobKind(deps: ExportJobDeps): JobKind {
       if (fetched.kind === 'invalid') throw fetched.error;
 
       const order = fetched.order;
-      route.destination.check(order);
-      const existing = await route.destination.findByExternalId(order.number, signal);
-      const ref = existing ?? (await route.destination.create(order, signal));
+      const ref = createdId !== null ? await readBack(route, order, createdId, signal) : await findOrCreate(route, order, sourceId, signal, logger, deps);
       await markBindingExported(
         db,
         route.name,
@@ -80,13 +120,16 @@ export function exportJobKind(deps: ExportJobDeps): JobKind {
         { sourceNumber: order.number, destinationId: ref.id, destinationStatus: ref.status },
         clock.now(),
       );
-      logger.info({ order: order.number, destinationId: ref.id, found: existing !== null }, existing ? 'order was already at the destination' : 'order exported');
       await route.source.markExported?.(sourceId, ref, signal);
     },
 
     async onDead(job) {
       if (job.sourceId === null) return;
-      await setBindingStage(deps.db, job.route, job.sourceId, { stage: 'failed', lastError: job.lastError }, deps.clock.now());
+      const now = deps.clock.now();
+      await setBindingStage(deps.db, job.route, job.sourceId, { stage: 'failed', lastError: job.lastError }, now);
+      // A created order keeps its stage and id (a replay reads it back), and shows why it is stuck.
+      const binding = await getBinding(deps.db, job.route, job.sourceId);
+      if (binding?.stage === 'created') await setBindingError(deps.db, job.route, job.sourceId, job.lastError, now);
     },
   };
 }

@@ -3,11 +3,13 @@ import { whereGiven, type Database } from './db.js';
 
 /**
  * Where one source order is in its life on one route:
- * queued (a job will export it) → exported (the destination has it; its status is checked) →
+ * queued (a job will export it) → created (the destination gave an id for it, not yet read back) →
+ * exported (the destination has it; its status is checked) →
  * delivered (the destination says so; the on-delivered action is queued) → finished (the action is
  * done), or skipped (not exportable, e.g. cancelled before it left) / failed (its job died).
  */
-export type BindingStage = 'queued' | 'exported' | 'delivered' | 'finished' | 'skipped' | 'failed';
+export const bindingStages = ['queued', 'created', 'exported', 'delivered', 'finished', 'skipped', 'failed'] as const;
+export type BindingStage = (typeof bindingStages)[number];
 
 export interface Binding {
   id: number;
@@ -105,8 +107,19 @@ export async function setBindingStage(
   const update: Record<string, unknown> = { stage: change.stage, updated_at: now };
   if (change.lastError !== undefined) update['last_error'] = change.lastError;
   if (change.sourceNumber !== undefined && change.sourceNumber !== null) update['source_number'] = change.sourceNumber;
-  // An order that reached the destination stays there whatever happens to a later job about it.
+  // An order that reached the destination stays there whatever happens to a later job about it; one
+  // whose create was answered but not yet read back keeps its stage (and id) until it is.
   await db('bindings').where({ route, source_id: sourceId }).whereIn('stage', ['queued', 'skipped', 'failed']).update(update);
+}
+
+/**
+ * The destination answered a create with this id: kept at once, before anything else can fail, so that
+ * a later attempt reads the order back by id instead of creating it again.
+ */
+export async function markBindingCreated(db: Db, route: string, sourceId: string, result: { sourceNumber: string; destinationId: string }, now: number): Promise<void> {
+  await db('bindings')
+    .where({ route, source_id: sourceId })
+    .update({ stage: 'created', source_number: result.sourceNumber, destination_id: result.destinationId, updated_at: now });
 }
 
 export async function markBindingExported(

@@ -76,9 +76,13 @@ function order(number: string): Order {
       address: { street: 'Reforma 222', street2: 'Juárez', city: 'Cuauhtémoc', zip: '06600', state: 'Ciudad de México', country: 'Mexico', countryCode: 'MX' },
     },
     comment: null,
-    lines: [{ sourceLineId: '91', sku: 'CHAIR-1', name: 'Chair', quantity: 2, unitPrice: 50, sourceProductId: '5', destinationProductId: null, unitOfMeasure: null, serials: [] }],
+    lines: [{ sourceLineId: '91', sku: 'CHAIR-1', name: 'Chair', quantity: 2, unitPrice: '50', discount: '0', taxRate: null, sourceProductId: '5', destinationProductId: null, unitOfMeasure: null, serials: [] }],
+    prices: 'gross',
+    discounts: [],
+    surcharges: [],
+    tax: null,
+    total: '116',
     fees: [],
-    total: 116,
     refs: {},
   };
 }
@@ -86,7 +90,7 @@ function order(number: string): Order {
 /** What the export job does: look first, create only when absent. */
 async function exportOnce(destination: OrderDestination, o: Order): Promise<{ id: string; found: boolean }> {
   destination.check(o);
-  const existing = await destination.findByExternalId(o.number, signal);
+  const existing = await destination.find(o, signal);
   const ref = existing ?? (await destination.create(o, signal));
   return { id: ref.id, found: existing !== null };
 }
@@ -220,7 +224,7 @@ t.test('look before create: a second export finds the first', async (t) => {
   t.equal(fake.ordersByReference('S00042').length, 1);
   t.equal(fake.requests.filter((r) => r.method === 'POST').length, 1);
   t.match(fake.orders()[0], { referencia: 'S00042', estatus: 'paid', fecha_pedido: '2026-03-01 09:30:00', entregara: 'Ana López', cp: '06600', orden_id: '42' });
-  t.same(await destination.findByExternalId('S0004', signal), null, 'only the exact number matches');
+  t.same(await destination.find(order('S0004'), signal), null, 'only the exact number matches');
 });
 
 t.test('a create the look-up cannot see is stopped, not repeated', async (t) => {
@@ -235,7 +239,7 @@ t.test('two orders with one number are reported, not chosen between', async (t) 
   const { fake, destination } = await setup(t);
   fake.addOrder({ referencia: 'S7', market_id: 4 });
   fake.addOrder({ referencia: 'S7', market_id: 8, estatus: 'paid' });
-  const err = await failure(destination.findByExternalId('S7', signal));
+  const err = await failure(destination.find(order('S7'), signal));
   t.match(err, { kind: 'permanent', code: 'DUPLICATE_AT_DESTINATION', context: { marketsyncIds: ['500001', '500002'] } });
   t.match(err.message, /2 orders numbered S7/);
 });
@@ -282,7 +286,7 @@ t.test('config: defaults, https, and the registered connector keeps its secrets 
   fake.addOrder({ referencia: 'R1' });
   const { context, exchanges, scrubber } = connectorContext('marketsync');
   const connector = marketsyncConnector.create(marketsyncConfigSchema.parse({ baseUrl: `${fake.url}/`, token, privateKey }), context);
-  t.match(await connector.destination?.findByExternalId('R1', signal), { id: '500001', status: 'Pendiente' });
+  t.match(await connector.destination?.find(order('R1'), signal), { id: '500001', status: 'Pendiente' });
   const logged = scrubber.scrub(JSON.stringify(exchanges));
   t.ok(exchanges.length > 0);
   t.notOk(logged.includes(token), 'token scrubbed');

@@ -85,7 +85,7 @@ t.test("the seed document's order: string numbers, its kit as the goods inside, 
       phone: null,
       address: { street: 'Lilas 1060 num int. , num ext. #7', street2: 'El Invernadero', city: 'Delegación Miguel Hidalgo', zip: '17660', state: 'Ciudad de México', country: 'México', countryCode: 'MX' },
     },
-    fees: [{ kind: 'commission', amount: 41.86, currency: 'MXN', sku: null }],
+    fees: [{ kind: 'commission', amount: '41.86', currency: 'MXN', sku: null }],
     refs: { marketsyncId: '162958', marketId: '1', market: 'Claro', ordenId: '73507' },
   });
   t.same(
@@ -96,7 +96,7 @@ t.test("the seed document's order: string numbers, its kit as the goods inside, 
       ['171870/1205', '60829-XG', 'Calcetas Pumas Unam Azul', 2, 42.9598, '180534'],
     ],
   );
-  const goods = order.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
+  const goods = order.lines.reduce((sum, l) => sum + l.quantity * Number(l.unitPrice), 0);
   t.ok(Math.abs(goods - 257.7586) < 0.001, 'the kit price is spread over its units');
   t.notOk('trackingNumbers' in order.refs, 'empty values are left out');
 });
@@ -110,13 +110,13 @@ t.test('kit quantities per kit are multiplied by the line quantity when so confi
     expanded.lines.map((l) => l.quantity),
     [2, 2, 2],
   );
-  t.equal(expanded.lines[0]?.unitPrice, 128.8793, '3 kits over 6 units');
+  t.equal(expanded.lines[0]?.unitPrice, '128.8793', '3 kits over 6 units');
   const perKit = ready(toFetchedOrder(raw, { ...options, kitQuantities: 'perKit' }));
   t.same(
     perKit.lines.map((l) => l.quantity),
     [6, 6, 6],
   );
-  t.equal(perKit.lines[0]?.unitPrice, 42.9598);
+  t.equal(perKit.lines[0]?.unitPrice, '42.9598');
 });
 
 t.test('plain lines, marketplace-shipped lines, and statuses', async (t) => {
@@ -175,11 +175,11 @@ t.test("charges from totales: shipping and the marketplace's deductions as fees"
     { id: 0, pedido_id: 0, concepto: 'OTROS_EGRESOS', label: 'Adjustment PostageBilling_Postage MXN', total: -74.87, estado: 1, fecha: null },
   ].map((row) => totalSchema.parse(row));
   t.same(feesFromCharges(rows), [
-    { kind: 'charge:Fee Commission MXN', amount: 157.35, currency: 'MXN', sku: null },
-    { kind: 'charge:Adjustment PostageBilling_Postage MXN', amount: 74.87, currency: 'MXN', sku: null },
+    { kind: 'charge:Fee Commission MXN', amount: '157.35', currency: 'MXN', sku: null },
+    { kind: 'charge:Adjustment PostageBilling_Postage MXN', amount: '74.87', currency: 'MXN', sku: null },
   ]);
   t.same(ready(toFetchedOrder(docOrder(), options, rows)).fees, feesFromCharges(rows), 'charges replace the order-level commission');
-  t.same(feesFromCharges([totalSchema.parse({ concepto: 'ENVIO_COSTO', label: 'Envío', total: '99.00' })]), [{ kind: 'service:delivery', amount: 99, currency: 'MXN', sku: null }]);
+  t.same(feesFromCharges([totalSchema.parse({ concepto: 'ENVIO_COSTO', label: 'Envío', total: '99.00' })]), [{ kind: 'service:delivery', amount: '99', currency: 'MXN', sku: null }]);
 });
 
 const canonical: Order = {
@@ -199,11 +199,15 @@ const canonical: Order = {
   },
   comment: 'Ring twice',
   lines: [
-    { sourceLineId: '91', sku: 'CHAIR-1', name: 'Chair', quantity: 2, unitPrice: 50.123456, sourceProductId: '5', destinationProductId: '183150', unitOfMeasure: 'Units', serials: [] },
-    { sourceLineId: '92', sku: 'LAMP', name: 'Lamp', quantity: 1, unitPrice: 20, sourceProductId: '6', destinationProductId: null, unitOfMeasure: 'Units', serials: [] },
+    { sourceLineId: '91', sku: 'CHAIR-1', name: 'Chair', quantity: 2, unitPrice: '50.123456', discount: '0', taxRate: null, sourceProductId: '5', destinationProductId: '183150', unitOfMeasure: 'Units', serials: [] },
+    { sourceLineId: '92', sku: 'LAMP', name: 'Lamp', quantity: 1, unitPrice: '20', discount: '0', taxRate: null, sourceProductId: '6', destinationProductId: null, unitOfMeasure: 'Units', serials: [] },
   ],
+  prices: 'gross',
+  discounts: [],
+  surcharges: [],
+  tax: null,
+  total: '139.5',
   fees: [],
-  total: 139.5,
   refs: {},
 };
 

@@ -28,9 +28,13 @@ function order(number: string, article: string): Order {
     customer: party,
     recipient: party,
     comment: null,
-    lines: [{ sourceLineId: null, sku: article, name: article, quantity: 1, unitPrice: 100, sourceProductId: null, destinationProductId: null, unitOfMeasure: null, serials: [] }],
+    lines: [{ sourceLineId: null, sku: article, name: article, quantity: 1, unitPrice: '100', discount: '0', taxRate: null, sourceProductId: null, destinationProductId: null, unitOfMeasure: null, serials: [] }],
+    prices: 'gross',
+    discounts: [],
+    surcharges: [],
+    tax: null,
+    total: '100',
     fees: [],
-    total: 100,
     refs: {},
   };
 }
@@ -94,9 +98,9 @@ t.test('a bulk save answers per element: the good ones are saved, the bad one ca
   t.equal(a.status, 'fulfilled');
   t.match(b, { status: 'rejected', reason: { code: 'UNKNOWN_ARTICLE', kind: 'permanent' } });
   t.equal(fake.demands().length, 1);
-  const found = await destination.findByExternalId('P-1', AbortSignal.timeout(5000));
+  const found = await destination.find(order('P-1', 'A'), AbortSignal.timeout(5000));
   t.equal(found?.id, a.status === 'fulfilled' ? a.value.id : undefined, 'the look-up finds the saved sale by externalCode');
-  t.equal(await destination.findByExternalId('P-2', AbortSignal.timeout(5000)), null);
+  t.equal(await destination.find(order('P-2', 'A'), AbortSignal.timeout(5000)), null);
   t.equal(fake.shifts().length, 1, 'a shift was opened for the sale');
 });
 

@@ -84,16 +84,20 @@ const order: Order = {
   recipient: { sourceId: null, name: 'Ozon buyer', company: null, email: null, phone: null, address: { street: null, street2: null, city: 'Kazan', zip: null, state: null, country: 'Russia', countryCode: 'RU' } },
   comment: null,
   lines: [
-    { sourceLineId: null, sku: 'ART-1', name: 'Mug', quantity: 2, unitPrice: 499.9, sourceProductId: '111', destinationProductId: null, unitOfMeasure: null, serials: [] },
-    { sourceLineId: null, sku: 'ART-2', name: 'Tea', quantity: 1, unitPrice: 120.05, sourceProductId: '222', destinationProductId: null, unitOfMeasure: null, serials: [] },
+    { sourceLineId: null, sku: 'ART-1', name: 'Mug', quantity: 2, unitPrice: '499.9', discount: '0', taxRate: null, sourceProductId: '111', destinationProductId: null, unitOfMeasure: null, serials: [] },
+    { sourceLineId: null, sku: 'ART-2', name: 'Tea', quantity: 1, unitPrice: '120.05', discount: '0', taxRate: null, sourceProductId: '222', destinationProductId: null, unitOfMeasure: null, serials: [] },
   ],
   fees: [
-    { kind: 'commission', amount: 75.5, currency: 'RUB', sku: 'ART-1' },
-    { kind: 'commission', amount: 12.01, currency: 'RUB', sku: 'ART-2' },
-    { kind: 'service:marketplace_service_item_fulfillment', amount: -30.1, currency: 'RUB', sku: 'ART-1' },
-    { kind: 'service:marketplace_service_item_deliv_to_customer', amount: -9.9, currency: 'RUB', sku: null },
+    { kind: 'commission', amount: '75.5', currency: 'RUB', sku: 'ART-1' },
+    { kind: 'commission', amount: '12.01', currency: 'RUB', sku: 'ART-2' },
+    { kind: 'service:marketplace_service_item_fulfillment', amount: '-30.1', currency: 'RUB', sku: 'ART-1' },
+    { kind: 'service:marketplace_service_item_deliv_to_customer', amount: '-9.9', currency: 'RUB', sku: null },
   ],
-  total: 1119.85,
+  prices: 'gross',
+  discounts: [],
+  surcharges: [],
+  tax: null,
+  total: '1119.85',
   refs: { orderNumber: '0001', scheme: 'fbs' },
 };
 

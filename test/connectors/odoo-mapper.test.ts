@@ -13,6 +13,7 @@ const so: SaleOrderRecord = {
   note: '<p>Call before &amp; after</p><p>Gate 3</p>',
   currency_id: [1, 'EUR'],
   order_line: [1, 2, 3, 4],
+  amount_tax: 0,
   amount_total: 104.5,
   write_date: '2026-11-20 09:16:01',
 };
@@ -35,10 +36,10 @@ const partner = (id: number, over: Partial<PartnerRecord>): PartnerRecord => ({
 
 const details: OrderDetails = {
   lines: new Map([
-    [1, { id: 1, order_id: [7, 'S00007'], product_id: [5, '[LAMP] Lamp'], name: '[LAMP] Lamp', product_uom_qty: 2, product_uom: [1, 'Units'], price_unit: 45, display_type: false, x_serials: 'A1; A2' }],
-    [2, { id: 2, order_id: [7, 'S00007'], product_id: false, name: 'Extras', product_uom_qty: 0, product_uom: false, price_unit: 0, display_type: 'line_section' }],
-    [3, { id: 3, order_id: [7, 'S00007'], product_id: [9, 'Delivery'], name: 'Express delivery', product_uom_qty: 1, product_uom: [1, 'Units'], price_unit: 14.5, display_type: false }],
-    [4, { id: 4, order_id: [7, 'S00007'], product_id: [6, 'Cable'], name: 'Cable', product_uom_qty: 1, product_uom: [1, 'Units'], price_unit: 0, display_type: false }],
+    [1, { id: 1, order_id: [7, 'S00007'], product_id: [5, '[LAMP] Lamp'], name: '[LAMP] Lamp', product_uom_qty: 2, product_uom: [1, 'Units'], price_unit: 45, discount: 0, price_subtotal: 90, display_type: false, x_serials: 'A1; A2' }],
+    [2, { id: 2, order_id: [7, 'S00007'], product_id: false, name: 'Extras', product_uom_qty: 0, product_uom: false, price_unit: 0, discount: 0, price_subtotal: 0, display_type: 'line_section' }],
+    [3, { id: 3, order_id: [7, 'S00007'], product_id: [9, 'Delivery'], name: 'Express delivery', product_uom_qty: 1, product_uom: [1, 'Units'], price_unit: 14.5, discount: 0, price_subtotal: 14.5, display_type: false }],
+    [4, { id: 4, order_id: [7, 'S00007'], product_id: [6, 'Cable'], name: 'Cable', product_uom_qty: 1, product_uom: [1, 'Units'], price_unit: 0, discount: 0, price_subtotal: 0, display_type: false }],
   ]),
   products: new Map([
     [5, { id: 5, name: 'Lamp', default_code: 'LAMP', type: 'product', ysell_product_id: '301' }],
@@ -65,7 +66,9 @@ t.test('a confirmed order maps to the canonical order', async (t) => {
     ['LAMP', 2, '301', ['A1', 'B7', 'A2']],
     [null, 1, null, []],
   ], 'sections dropped, delivered and typed serials merged without repeats');
-  t.same(order.fees, [{ kind: 'service:Delivery', amount: 14.5, currency: 'EUR', sku: 'DEL' }], 'a service line is a fee, not goods');
+  t.same(order.surcharges, [{ kind: 'service', name: 'Express delivery', amount: '14.5' }], 'a service line is a surcharge, not goods');
+  t.same(order.fees, [], 'what the customer pays is not a fee');
+  t.same([order.prices, order.tax, order.total], ['net', '0', '104.5']);
   t.equal(order.recipient.name, 'Warehouse');
   t.equal(order.recipient.company, 'Azure Interior');
   t.equal(order.recipient.address.city, 'Antwerp');

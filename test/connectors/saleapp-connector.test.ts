@@ -24,9 +24,13 @@ function canonical(number: string, refs: Record<string, string> = { delivery_typ
     customer: { sourceId: '7', name: 'Борис Вапненко', company: null, email: null, phone: null, address },
     recipient: { sourceId: '7', name: 'Борис Вапненко', company: null, email: null, phone: '+38 (067) 897-67-56', address },
     comment: 'Дзвонити заздалегідь',
-    lines: [{ sourceLineId: '1', sku: 'UA25', name: 'Test 6', quantity: 2, unitPrice: 49.79, sourceProductId: '501', destinationProductId: '42', unitOfMeasure: null, serials: [] }],
+    lines: [{ sourceLineId: '1', sku: 'UA25', name: 'Test 6', quantity: 2, unitPrice: '49.79', discount: '0', taxRate: null, sourceProductId: '501', destinationProductId: '42', unitOfMeasure: null, serials: [] }],
+    prices: 'gross',
+    discounts: [],
+    surcharges: [],
+    tax: null,
+    total: '99.58',
     fees: [],
-    total: 99.58,
     refs,
   };
 }
@@ -77,7 +81,7 @@ const signal = new AbortController().signal;
 /** What the export job does: check, look, create only when nothing was found. */
 async function exportOrder(destination: OrderDestination, order: Order): Promise<{ id: string; found: boolean }> {
   destination.check(order);
-  const existing = await destination.findByExternalId(order.number, signal);
+  const existing = await destination.find(order, signal);
   if (existing !== null) return { id: existing.id, found: true };
   return { id: (await destination.create(order, signal)).id, found: false };
 }
@@ -142,7 +146,7 @@ t.test('export: look before create; a second export finds the first and creates 
   t.same(JSON.parse(create.fields['custom_fields'] ?? ''), { comment: 'Дзвонити заздалегідь' });
   t.match(fake.order(74), { receiverPhone: '380678976756', lines: [{ productId: 42, qty: 2, cost: 49.79 }] });
 
-  t.same(await destination.findByExternalId('S00017', signal), { id: '74', status: 'Новий' });
+  t.same(await destination.find(canonical('S00017'), signal), { id: '74', status: 'Новий' });
 });
 
 t.test('delivery rules are refused by check() before any call', async (t) => {
@@ -177,7 +181,7 @@ t.test('readStatus follows the order in SaleApp', async (t) => {
 
 t.test('the secret key is registered with the scrubber', async (t) => {
   const { destination, exchanges, scrubber } = await setup(t);
-  await destination.findByExternalId('S1', signal);
+  await destination.find(canonical('S1'), signal);
   const raw = exchanges[0]?.url ?? '';
   t.ok(raw.includes(key), 'the client puts the key in the URL, as SaleApp wants');
   t.notOk(scrubber.scrub(raw).includes(key));
@@ -201,7 +205,7 @@ t.test('as a source: orders read by id, each mapped on its own', async (t) => {
       number: '1057',
       createdAt: '2026-03-01T10:00:00.000Z',
       recipient: { name: 'Оксана', address: { city: 'Львів' } },
-      lines: [{ sku: 'UA23', name: 'Test 4', quantity: 2, unitPrice: 12.98, sourceProductId: '40' }],
+      lines: [{ sku: 'UA23', name: 'Test 4', quantity: 2, unitPrice: '12.98', discount: '0', taxRate: null, sourceProductId: '40' }],
     },
   });
   t.match(fetched.get('75'), { kind: 'invalid', error: { code: 'SALEAPP_ORDER_UNREADABLE' } }, 'a broken order does not break the read');

@@ -24,11 +24,15 @@ function canonical(overrides: Partial<Order> = {}): Order {
     recipient: { sourceId: '8', name: 'Борис Вапненко', company: null, email: null, phone: '+38 (067) 897-67-56', address },
     comment: 'Дзвонити заздалегідь',
     lines: [
-      { sourceLineId: '1', sku: 'UA25', name: 'Test 6', quantity: 2, unitPrice: 49.789, sourceProductId: '501', destinationProductId: '42', unitOfMeasure: 'Units', serials: [] },
-      { sourceLineId: '2', sku: 'UA23', name: 'Test 4', quantity: 1, unitPrice: 12.98, sourceProductId: '502', destinationProductId: null, unitOfMeasure: 'Units', serials: [] },
+      { sourceLineId: '1', sku: 'UA25', name: 'Test 6', quantity: 2, unitPrice: '49.789', discount: '0', taxRate: null, sourceProductId: '501', destinationProductId: '42', unitOfMeasure: 'Units', serials: [] },
+      { sourceLineId: '2', sku: 'UA23', name: 'Test 4', quantity: 1, unitPrice: '12.98', discount: '0', taxRate: null, sourceProductId: '502', destinationProductId: null, unitOfMeasure: 'Units', serials: [] },
     ],
+    prices: 'gross',
+    discounts: [],
+    surcharges: [],
+    tax: null,
+    total: '112.56',
     fees: [],
-    total: 112.56,
     refs: { delivery_type: '3', city_ref: 'city-ref-kyiv', branch_ref: 'branch-ref-2' },
     ...overrides,
   };
@@ -99,7 +103,7 @@ t.test('every problem is found before sending, in one permanent error', async (t
         recipient: { ...canonical().recipient, name: ' ' },
         lines: [
           { ...canonical().lines[0]!, destinationProductId: 'abc' },
-          { ...canonical().lines[1]!, sku: null, unitPrice: -1 },
+          { ...canonical().lines[1]!, sku: null, unitPrice: '-1' },
         ],
       }),
       mapping,
@@ -117,7 +121,7 @@ t.test('every problem is found before sending, in one permanent error', async (t
 });
 
 t.test('product ids: SaleApp ids, or external ids by key type; the SKU always', async (t) => {
-  const order = canonical({ lines: [{ ...canonical().lines[0]!, destinationProductId: 'EXT-42' }] });
+  const order = canonical({ lines: [{ ...canonical().lines[0]!, destinationProductId: 'EXT-42' }], total: '99.58' });
   t.same(toSaleAppOrder(order, { ...mapping, productIdKind: 'externalId' }).products, [{ qty: 2, cost: 49.79, discount_percent: 0, external_id: 'EXT-42', sku: 'UA25' }]);
   t.same(toSaleAppOrder(order, { ...mapping, productIdKind: 'externalId', externalProductField: 'supplier_id' }).products, [
     { qty: 2, cost: 49.79, discount_percent: 0, supplier_id: 'EXT-42', sku: 'UA25' },
@@ -190,14 +194,18 @@ t.test('a SaleApp order as the canonical order', async (t) => {
       createdAt: '2022-09-04T17:17:34.000Z',
       status: { raw: 'Повністю зарезервований', normalized: 'confirmed' },
       currency: null,
+      prices: 'gross',
       customer: recipient,
       recipient,
       comment: null,
       lines: [
-        { sourceLineId: null, sku: 'UA23', name: 'Test 4', quantity: 1, unitPrice: 11.68, sourceProductId: '40', destinationProductId: null, unitOfMeasure: null, serials: [] },
+        { sourceLineId: null, sku: 'UA23', name: 'Test 4', quantity: 1, unitPrice: '12.98', discount: '1.298', taxRate: null, sourceProductId: '40', destinationProductId: null, unitOfMeasure: null, serials: [] },
       ],
+      discounts: [],
+      surcharges: [],
+      tax: null,
+      total: '11.682',
       fees: [],
-      total: null,
       refs: {
         saleapp_id: '74',
         delivery_type: '3',

@@ -12,10 +12,14 @@ const order: Order = {
   recipient: { sourceId: '11', name: 'Ann', company: 'Azure', email: 'a@x.eu', phone: '+32', address: { street: 'Dock 4', street2: null, city: 'Antwerp', zip: '2000', state: null, country: 'Belgium', countryCode: 'BE' } },
   comment: 'Gate 3',
   lines: [
-    { sourceLineId: '1', sku: 'LAMP', name: 'Lamp', quantity: 2, unitPrice: 45, sourceProductId: '5', destinationProductId: '301', unitOfMeasure: 'Units', serials: ['A1', 'B7'] },
+    { sourceLineId: '1', sku: 'LAMP', name: 'Lamp', quantity: 2, unitPrice: '45', discount: '0', taxRate: null, sourceProductId: '5', destinationProductId: '301', unitOfMeasure: 'Units', serials: ['A1', 'B7'] },
   ],
+  prices: 'gross',
+  discounts: [],
+  surcharges: [],
+  tax: null,
+  total: '90',
   fees: [],
-  total: 90,
   refs: { destinationProductIdField: 'ysell_product_id' },
 };
 

@@ -66,7 +66,7 @@ t.test('the OpenAPI document describes every endpoint from the same zod schemas 
   }
   t.match(parameter('limit')?.schema, { type: 'integer', minimum: 1, maximum: 1000, default: 50 });
   t.equal(parameter('sourceNumber')?.description, "the source's order number, e.g. S00042 (exact)");
-  t.same(parameter('stage')?.schema['enum'], ['queued', 'exported', 'delivered', 'finished', 'skipped', 'failed']);
+  t.same(parameter('stage')?.schema['enum'], ['queued', 'created', 'exported', 'delivered', 'finished', 'skipped', 'failed']);
   const jobState = z.toJSONSchema(jobsQuery, { target: 'openapi-3.0', io: 'input' }) as unknown as { properties: { state: { enum: string[] } } };
   t.same(doc.paths['/admin/jobs']?.['get']?.parameters?.find((p) => p.name === 'state')?.schema['enum'], jobState.properties.state.enum);
 

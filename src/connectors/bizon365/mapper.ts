@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FetchedOrder } from '../../core/connector.js';
+import { amount, dec, sum } from '../../core/money.js';
 import { permanent, type IntegrationError } from '../../core/errors.js';
 import type { Order, OrderLine, Party } from '../../core/order.js';
 import { bizonGoodsItemSchema, bizonOrderSchema, paidFilterLabels, type BizonGoodsItem, type BizonOrder, type PaidFilter } from './schemas.js';
@@ -209,12 +210,27 @@ function lines(order: BizonOrder, items: readonly BizonGoodsItem[]): OrderLine[]
     // Goods items carry no name; the order's title names the goods, which is exact only for one item.
     name: item.name ?? item.title ?? (items.length === 1 ? order.title : null) ?? item._id,
     quantity: item.cnt,
-    unitPrice: item.price,
+    unitPrice: amount(item.price),
+    discount: '0',
+    taxRate: null,
     sourceProductId: item._id,
     destinationProductId: null,
     unitOfMeasure: null,
     serials: [],
   }));
+}
+
+/**
+ * What the customer pays is `amount`; when it is less than the goods at their prices, the difference is a
+ * discount (the coupon's, when the order names one). More than the goods is left as it is, and the
+ * export refuses the order with both amounts: Bizon has no charge that would explain it.
+ */
+function orderMoney(order: BizonOrder, goodsLines: readonly OrderLine[]): Pick<Order, 'discounts' | 'surcharges' | 'total'> {
+  const goods = sum(goodsLines.map((line) => dec(line.unitPrice).times(line.quantity)));
+  const total = order.amount === null || order.amount === undefined ? goods : dec(order.amount);
+  const off = goods.minus(total);
+  const discounts: Order['discounts'] = off.isGreaterThan(0) ? [{ kind: order.coupon ? 'coupon' : 'other', code: order.coupon || null, amount: amount(off) }] : [];
+  return { discounts, surcharges: [], total: amount(total) };
 }
 
 /**
@@ -284,18 +300,22 @@ export function toFetchedOrder(raw: unknown, options: BizonMapOptions): MappedOr
 
   const state = paymentState(order);
   const customer = person(order);
+  const goodsLines = lines(order, goods.items);
+  const money = orderMoney(order, goodsLines);
   const mapped: Order = {
     source: { connector: 'bizon365', id: order._id },
     number,
     createdAt,
     status: { raw: state === 'partial' ? 'partially paid' : state, normalized: state === 'paid' ? 'confirmed' : 'new' },
     currency: isoCurrency(order.currency),
+    prices: 'gross',
     customer,
     recipient: customer,
     comment: order.comment,
-    lines: lines(order, goods.items),
+    lines: goodsLines,
+    ...money,
+    tax: null,
     fees: [],
-    total: order.amount ?? null,
     refs: refs(order),
   };
   return { sourceId, fetched: { ...base, kind: 'ready', order: mapped } };

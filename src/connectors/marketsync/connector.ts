@@ -100,9 +100,9 @@ export function createMarketsyncConnector(config: MarketsyncConfig, client: Mark
       toPedidoCreate(order, config);
     },
 
-    async findByExternalId(externalId, signal) {
-      const found = await client.findByReference(externalId, signal);
-      if (found.length > 1) throw duplicates(externalId, found);
+    async find(order, signal) {
+      const found = await client.findByReference(order.number, signal);
+      if (found.length > 1) throw duplicates(order.number, found);
       return found[0] === undefined ? null : toRef(found[0]);
     },
 

@@ -1,4 +1,5 @@
 import { permanent } from '../../core/errors.js';
+import { amount, dec, sum } from '../../core/money.js';
 import type { FetchedOrder } from '../../core/connector.js';
 import { orderSchema, type Fee, type NormalizedStatus, type Order, type OrderLine, type Party } from '../../core/order.js';
 import { idText, pedidoSchema, type LineaCreate, type Pedido, type PedidoCreate, type PedidoItem, type Total } from './schemas.js';
@@ -60,7 +61,6 @@ function looseText(raw: unknown, field: string): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : typeof value === 'number' ? String(value) : null;
 }
 
-const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
 const orNull = (value: string): string | null => (value === '' ? null : value);
 
 function plainLine(item: PedidoItem): OrderLine {
@@ -69,7 +69,9 @@ function plainLine(item: PedidoItem): OrderLine {
     sku: orNull(item.sku),
     name: item.descripcion || item.sku || `product ${item.product_id ?? item.id}`,
     quantity: item.cantidad,
-    unitPrice: item.precio,
+    unitPrice: amount(item.precio),
+    discount: '0',
+    taxRate: null,
     sourceProductId: item.product_id ?? null,
     destinationProductId: null,
     unitOfMeasure: null,
@@ -87,13 +89,15 @@ function kitLines(item: PedidoItem, kitQuantities: SourceMapOptions['kitQuantiti
     .filter(({ units }) => units > 0);
   const units = components.reduce((sum, c) => sum + c.units, 0);
   if (units === 0) return [plainLine(item)];
-  const unitPrice = round((item.precio * item.cantidad) / units, 4);
+  const unitPrice = amount(dec(item.precio).times(item.cantidad).div(units).dp(4));
   return components.map(({ component, units: quantity }) => ({
     sourceLineId: `${item.id}/${component.id}`,
     sku: orNull(component.sku),
     name: component.nombre || component.sku || item.descripcion,
     quantity,
     unitPrice,
+    discount: '0',
+    taxRate: null,
     sourceProductId: component.product_id ?? null,
     destinationProductId: null,
     unitOfMeasure: null,
@@ -106,16 +110,16 @@ export function feesFromCharges(charges: readonly Total[]): Fee[] {
   const fees: Fee[] = [];
   for (const charge of charges) {
     if (charge.total === 0) continue;
-    if (charge.concepto === 'ENVIO_COSTO') fees.push({ kind: 'service:delivery', amount: Math.abs(charge.total), currency, sku: null });
-    else if (charge.concepto === 'OTROS_EGRESOS') fees.push({ kind: `charge:${charge.label || 'other'}`, amount: -charge.total, currency, sku: null });
+    if (charge.concepto === 'ENVIO_COSTO') fees.push({ kind: 'service:delivery', amount: amount(Math.abs(charge.total)), currency, sku: null });
+    else if (charge.concepto === 'OTROS_EGRESOS') fees.push({ kind: `charge:${charge.label || 'other'}`, amount: amount(-charge.total), currency, sku: null });
   }
   return fees;
 }
 
 function feesFromOrder(pedido: Pedido): Fee[] {
   const fees: Fee[] = [];
-  if (pedido.comision != null && pedido.comision !== 0) fees.push({ kind: 'commission', amount: pedido.comision, currency, sku: null });
-  if (pedido.envio != null && pedido.envio !== 0) fees.push({ kind: 'service:delivery', amount: pedido.envio, currency, sku: null });
+  if (pedido.comision != null && pedido.comision !== 0) fees.push({ kind: 'commission', amount: amount(pedido.comision), currency, sku: null });
+  if (pedido.envio != null && pedido.envio !== 0) fees.push({ kind: 'service:delivery', amount: amount(pedido.envio), currency, sku: null });
   return fees;
 }
 
@@ -213,12 +217,17 @@ export function toFetchedOrder(raw: unknown, options: SourceMapOptions, charges?
     createdAt: createdAt.toISOString(),
     status: { raw: pedido.estatus, normalized: normalizeStatus(pedido.estatus) },
     currency,
+    // precio is before tax (IVA); the tax is what the total holds beyond the goods.
+    prices: 'net',
     customer: party,
     recipient: party,
     comment: comment === '' ? null : comment,
     lines,
+    discounts: [],
+    surcharges: [],
+    tax: amount(dec(pedido.total).minus(sum(lines.map((line) => dec(line.unitPrice).times(line.quantity))))),
+    total: amount(pedido.total),
     fees: charges === undefined ? feesFromOrder(pedido) : feesFromCharges(charges),
-    total: pedido.total,
     refs,
   };
   const checked = orderSchema.safeParse(order);
@@ -253,7 +262,7 @@ export function toPedidoCreate(order: Order, options: DestinationMapOptions): Pe
       descripcion: cut(line.name, 120),
       fulfillment: 0,
       cantidad: line.quantity,
-      precio: round(line.unitPrice, 4),
+      precio: dec(line.unitPrice).dp(4).toNumber(),
       color: '',
       referencia: (line.sourceLineId ?? '').slice(0, 30),
       variacion: '',
@@ -296,16 +305,15 @@ export function toPedidoCreate(order: Order, options: DestinationMapOptions): Pe
   }
 
   const when = mexicoCityTimestamp(created);
-  const subtotal = round(
-    order.lines.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0),
-    2,
-  );
+  const subtotal = sum(order.lines.map((line) => dec(line.unitPrice).times(line.quantity)))
+    .dp(2)
+    .toNumber();
   return {
     referencia: order.number,
     fecha_pedido: when,
     fecha_autoriza: when,
     subtotal,
-    total: round(order.total ?? subtotal, 2),
+    total: dec(order.total).dp(2).toNumber(),
     ...fields,
     entrecalles: '',
     observaciones: cut(order.comment ?? '', 200),

@@ -166,8 +166,8 @@ export function createMoySkladConnector(config: MoySkladConfig, context: Connect
         );
       }
     },
-    findByExternalId(externalId) {
-      return lookups.load(externalId);
+    find(order) {
+      return lookups.load(order.number);
     },
     create(order) {
       return creates.load(order);

@@ -1,12 +1,14 @@
 import { permanent } from '../../core/errors.js';
+import { dec, minorUnits, sum } from '../../core/money.js';
+import { inexactAtDestination, payableParts } from '../../core/order-amounts.js';
 import type { Order } from '../../core/order.js';
 import type { MoySkladConfig } from './config.js';
 import type { Meta } from './schemas.js';
 import { fromMoscowTime, toMoscowSeconds } from './time.js';
 
 /** MoySklad keeps money in kopecks (contract notes §3.5). */
-export function kopecks(amount: number): number {
-  return Math.round(amount * 100);
+export function kopecks(amount: string | number): number {
+  return minorUnits(amount, 'RUB');
 }
 
 export interface OpenShift {
@@ -34,13 +36,9 @@ export interface Charges {
 
 /** Commission and the marketplace's service charges, as the source reported them (services usually negative). */
 export function charges(order: Order): Charges {
-  let commission = 0;
-  let services = 0;
-  for (const fee of order.fees) {
-    if (fee.kind === 'commission') commission += fee.amount;
-    else if (fee.kind.startsWith('service:')) services += fee.amount;
-  }
-  return { commission: Math.round(commission * 100) / 100, services: Math.round(services * 100) / 100 };
+  const commission = sum(order.fees.filter((fee) => fee.kind === 'commission').map((fee) => fee.amount));
+  const services = sum(order.fees.filter((fee) => fee.kind.startsWith('service:')).map((fee) => fee.amount));
+  return { commission: commission.dp(2).toNumber(), services: services.dp(2).toNumber() };
 }
 
 function rubles(amount: number, currency: string | null): string {
@@ -89,15 +87,35 @@ export function toRetailDemand(order: Order, context: DemandContext): Record<str
       { context: { system: 'moysklad', order: order.number, articles: missing } },
     );
   }
-  const positions = order.lines.map((line) => ({
-    quantity: line.quantity,
-    price: kopecks(line.unitPrice),
-    discount: 0,
-    vat: config.vat,
-    vatEnabled: config.vat > 0,
-    assortment: { meta: products.get(line.sku ?? '') },
-  }));
-  const sum = positions.reduce((total, p) => total + p.price * p.quantity, 0);
+  const paid = payableParts(order);
+  if (paid.surcharges.length > 0) {
+    throw inexactAtDestination(order, 'MoySklad', sum(paid.lines), `a retail sale holds goods only, not ${order.surcharges.map((s) => s.name).join(', ')}`, 'Remove the charge at the source or send such orders to another destination.');
+  }
+  const positions = order.lines.map((line, index) => {
+    const linePaid = paid.lines[index]!;
+    const unit = linePaid.div(line.quantity);
+    if (!unit.isEqualTo(unit.dp(2))) {
+      throw inexactAtDestination(
+        order,
+        'MoySklad',
+        sum(order.lines.map((l, i) => paid.lines[i]!.div(l.quantity).dp(2).times(l.quantity))),
+        `line "${line.name}" costs ${linePaid.toFixed(2)} for ${line.quantity} units, which is no whole number of kopecks per unit`,
+        'Split the line at the source so that each unit has a price in whole kopecks.',
+      );
+    }
+    return {
+      quantity: line.quantity,
+      price: kopecks(unit.toFixed()),
+      discount: 0,
+      vat: config.vat,
+      vatEnabled: config.vat > 0,
+      assortment: { meta: products.get(line.sku ?? '') },
+    };
+  });
+  const sumKopecks = positions.reduce((total, p) => total + p.price * p.quantity, 0);
+  if (sumKopecks !== minorUnits(order.total, 'RUB')) {
+    throw inexactAtDestination(order, 'MoySklad', dec(sumKopecks).div(100), 'its positions do not add up to the total', 'Report the case: the amounts may be read wrongly.');
+  }
   const attributes: { meta: Meta; value: string | number }[] = [];
   const ids = config.attributes;
   if (ids.sourceStatus !== undefined) attributes.push({ meta: context.attributeMeta(ids.sourceStatus), value: order.status.raw });
@@ -118,7 +136,7 @@ export function toRetailDemand(order: Order, context: DemandContext): Record<str
     store: meta('store', config.store),
     agent: meta('counterparty', config.agent),
     positions,
-    [config.payment === 'noCash' ? 'noCashSum' : 'cashSum']: sum,
+    [config.payment === 'noCash' ? 'noCashSum' : 'cashSum']: sumKopecks,
     ...(attributes.length > 0 ? { attributes } : {}),
   };
 }

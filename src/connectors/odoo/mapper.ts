@@ -1,6 +1,7 @@
 import { permanent } from '../../core/errors.js';
 import type { FetchedOrder } from '../../core/connector.js';
-import type { Fee, Order, OrderLine, Party } from '../../core/order.js';
+import { amount, dec } from '../../core/money.js';
+import type { Order, OrderDiscount, OrderLine, Party, Surcharge } from '../../core/order.js';
 import type { CountryRecord, PartnerRecord, ProductRecord, SaleOrderLineRecord, SaleOrderRecord } from './schemas.js';
 
 /** Everything the mapper needs about one page of orders, read in batches beforehand. */
@@ -92,8 +93,22 @@ const statusByState: Record<string, Order['status']['normalized']> = {
 };
 
 /**
+ * A line's price before its discount and the discount as an amount, both without tax, from what Odoo
+ * computed: `price_subtotal` is the line after its discount and without tax whether the price was typed
+ * with or without tax, so the untaxed subtotal plus `amount_tax` is exactly Odoo's `amount_total`.
+ */
+function untaxed(line: SaleOrderLineRecord): { unitPrice: string; discount: string } {
+  const subtotal = dec(line.price_subtotal);
+  const kept = dec(1).minus(dec(line.discount).dividedBy(100));
+  if (kept.isLessThanOrEqualTo(0)) return { unitPrice: amount(line.price_unit), discount: amount(dec(line.price_unit).times(line.product_uom_qty)) };
+  const unitPrice = subtotal.dividedBy(kept).dividedBy(line.product_uom_qty);
+  return { unitPrice: amount(unitPrice), discount: amount(unitPrice.times(line.product_uom_qty).minus(subtotal)) };
+}
+
+/**
  * One Odoo sale order as the canonical Order. Lines without a product (sections, notes) are dropped;
- * service products (delivery charges, fees) are not goods to ship, so they become fees instead of lines.
+ * service products (delivery charges) are not goods to ship, so they become surcharges instead of lines,
+ * and lines that take money off (loyalty rewards, discount products) become order discounts.
  */
 export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, options: MapperOptions): FetchedOrder {
   const base = { number: so.name, revision: so.write_date };
@@ -102,7 +117,8 @@ export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, optio
   }
   const currency = so.currency_id === false ? null : so.currency_id[1];
   const lines: OrderLine[] = [];
-  const fees: Fee[] = [];
+  const surcharges: Surcharge[] = [];
+  const discounts: OrderDiscount[] = [];
   for (const lineId of so.order_line) {
     const line = details.lines.get(lineId);
     if (line === undefined) {
@@ -111,8 +127,12 @@ export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, optio
     if (line.display_type !== false || line.product_id === false) continue;
     const product = details.products.get(line.product_id[0]);
     const name = text(line.name) ?? line.product_id[1];
+    if (line.price_subtotal < 0) {
+      discounts.push({ kind: 'promotion', code: null, amount: amount(-line.price_subtotal) });
+      continue;
+    }
     if (product?.type === 'service') {
-      fees.push({ kind: `service:${product.name}`, amount: line.price_unit * line.product_uom_qty, currency, sku: text(product.default_code) });
+      if (line.price_subtotal !== 0) surcharges.push({ kind: 'service', name, amount: amount(line.price_subtotal) });
       continue;
     }
     if (line.product_uom_qty <= 0) continue;
@@ -123,7 +143,8 @@ export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, optio
       sku: text(product?.default_code),
       name,
       quantity: line.product_uom_qty,
-      unitPrice: line.price_unit,
+      ...untaxed(line),
+      taxRate: null,
       sourceProductId: String(line.product_id[0]),
       destinationProductId: typeof destinationId === 'string' && destinationId.trim() !== '' ? destinationId.trim() : typeof destinationId === 'number' && destinationId > 0 ? String(destinationId) : null,
       unitOfMeasure: line.product_uom === false ? null : line.product_uom[1],
@@ -157,12 +178,16 @@ export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, optio
     createdAt: odooDateToIso(so.date_order) ?? odooDateToIso(so.write_date) ?? new Date(0).toISOString(),
     status: { raw: so.state, normalized: statusByState[so.state] ?? 'unknown' },
     currency,
+    prices: 'net',
     customer,
     recipient: completedRecipient,
     comment: htmlToText(so.note),
     lines,
-    fees,
-    total: so.amount_total,
+    discounts,
+    surcharges,
+    tax: amount(so.amount_tax),
+    total: amount(so.amount_total),
+    fees: [],
     refs,
   };
   return { ...base, kind: 'ready', order };

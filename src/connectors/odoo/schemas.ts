@@ -18,6 +18,7 @@ export const saleOrderFields = [
   'note',
   'currency_id',
   'order_line',
+  'amount_tax',
   'amount_total',
   'write_date',
 ] as const;
@@ -33,11 +34,12 @@ export const saleOrderRecord = z.object({
   note: optionalText,
   currency_id: many2one,
   order_line: z.array(z.number().int()),
+  amount_tax: z.number(),
   amount_total: z.number(),
   write_date: z.string(),
 });
 
-export const saleOrderLineFields = ['order_id', 'product_id', 'name', 'product_uom_qty', 'product_uom', 'price_unit', 'display_type'] as const;
+export const saleOrderLineFields = ['order_id', 'product_id', 'name', 'product_uom_qty', 'product_uom', 'price_unit', 'discount', 'price_subtotal', 'display_type'] as const;
 
 export const saleOrderLineRecord = z
   .object({
@@ -48,6 +50,8 @@ export const saleOrderLineRecord = z
     product_uom_qty: z.number(),
     product_uom: many2one,
     price_unit: z.number(),
+    discount: z.number(),
+    price_subtotal: z.number(),
     display_type: optionalText,
   })
   .catchall(z.unknown());

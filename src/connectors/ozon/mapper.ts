@@ -1,5 +1,6 @@
 import { permanent } from '../../core/errors.js';
 import type { FetchedOrder } from '../../core/connector.js';
+import { amount, dec, readAmount, sum } from '../../core/money.js';
 import type { Fee, NormalizedStatus, Order, OrderLine, Party } from '../../core/order.js';
 import { ozonPostingSchema, type OzonMoney, type OzonPosting } from './schemas.js';
 
@@ -26,10 +27,9 @@ export function normalizeOzonStatus(status: string): NormalizedStatus {
   return normalized[status] ?? 'unknown';
 }
 
-export function moneyAmount(value: OzonMoney): number {
-  const raw = typeof value === 'object' ? value.amount : value;
-  const amount = typeof raw === 'number' ? raw : Number(raw.trim());
-  return Number.isFinite(amount) ? amount : Number.NaN;
+/** An Ozon price as an exact amount: v3 sends decimal strings, v4 money objects; null when unreadable. */
+export function moneyAmount(value: OzonMoney): string | null {
+  return readAmount(typeof value === 'object' ? value.amount : value);
 }
 
 function moneyCurrency(value: OzonMoney): string | null {
@@ -77,14 +77,14 @@ function fees(posting: OzonPosting, currency: string | null): Fee[] {
   const result: Fee[] = [];
   for (const product of finance.products) {
     const sku = skuByProductId.get(product.product_id) ?? String(product.product_id);
-    const commission = product.commission_amount ?? (product.commission === undefined ? undefined : moneyAmount(product.commission));
-    if (commission !== undefined && Number.isFinite(commission)) result.push({ kind: 'commission', amount: commission, currency, sku });
-    for (const [name, amount] of Object.entries(product.item_services ?? {})) {
-      if (amount !== 0) result.push({ kind: `service:${name}`, amount, currency, sku });
+    const commission = product.commission_amount !== undefined ? readAmount(product.commission_amount) : product.commission === undefined ? null : moneyAmount(product.commission);
+    if (commission !== null) result.push({ kind: 'commission', amount: commission, currency, sku });
+    for (const [name, value] of Object.entries(product.item_services ?? {})) {
+      if (value !== 0) result.push({ kind: `service:${name}`, amount: amount(value), currency, sku });
     }
   }
-  for (const [name, amount] of Object.entries(finance.posting_services ?? {})) {
-    if (amount !== 0) result.push({ kind: `service:${name}`, amount, currency, sku: null });
+  for (const [name, value] of Object.entries(finance.posting_services ?? {})) {
+    if (value !== 0) result.push({ kind: `service:${name}`, amount: amount(value), currency, sku: null });
   }
   return result;
 }
@@ -96,13 +96,15 @@ export function toOrder(posting: OzonPosting, scheme: 'fbs' | 'fbo'): Order {
   const currency = first?.currency_code ?? (first === undefined ? null : moneyCurrency(first.price)) ?? 'RUB';
   const lines: OrderLine[] = posting.products.map((product) => {
     const unitPrice = moneyAmount(product.price);
-    if (!Number.isFinite(unitPrice)) throw new Error(`product ${product.offer_id} has an unreadable price ${JSON.stringify(product.price)}`);
+    if (unitPrice === null) throw new Error(`product ${product.offer_id} has an unreadable price ${JSON.stringify(product.price)}`);
     return {
       sourceLineId: null,
       sku: product.offer_id,
       name: product.name,
       quantity: product.quantity,
       unitPrice,
+      discount: '0',
+      taxRate: null,
       sourceProductId: String(product.sku),
       destinationProductId: null,
       unitOfMeasure: null,
@@ -121,12 +123,17 @@ export function toOrder(posting: OzonPosting, scheme: 'fbs' | 'fbo'): Order {
     createdAt,
     status: { raw: posting.status, normalized: normalizeOzonStatus(posting.status) },
     currency,
+    prices: 'gross',
     customer: party,
     recipient: party,
     comment: null,
     lines,
+    discounts: [],
+    surcharges: [],
+    tax: null,
+    // The seller's prices: what the sale is booked at; Ozon's own co-financed discounts are its affair.
+    total: amount(sum(lines.map((line) => dec(line.unitPrice).times(line.quantity)))),
     fees: fees(posting, currency),
-    total: Math.round(lines.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0) * 100) / 100,
     refs,
   };
 }

@@ -34,8 +34,8 @@ export function createSaleAppConnector(config: SaleAppConfig, context: Connector
     check(order) {
       toSaleAppOrder(order, mapping);
     },
-    async findByExternalId(externalId, signal) {
-      const found = await client.findByExternalId(externalId, signal);
+    async find(order, signal) {
+      const found = await client.findByExternalId(order.number, signal);
       return found === null ? null : toRef(found);
     },
     async create(order, signal) {

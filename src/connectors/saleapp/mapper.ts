@@ -1,5 +1,6 @@
 import type { FetchedOrder } from '../../core/connector.js';
 import { permanent } from '../../core/errors.js';
+import { amount, dec, formatMoney, sameAmount, sum } from '../../core/money.js';
 import type { NormalizedStatus, Order, OrderLine, Party } from '../../core/order.js';
 import { parseWallTime } from '../../core/wall-time.js';
 import type { SaleAppConfig } from './config.js';
@@ -47,7 +48,6 @@ export function saleAppMapping(config: SaleAppConfig): SaleAppMapping {
   };
 }
 
-const money = (value: number): number => Math.round(value * 100) / 100;
 
 function text(value: string | null | undefined): string | undefined {
   const trimmed = value?.trim();
@@ -84,7 +84,7 @@ function deliveryType(order: Order, mapping: SaleAppMapping, problems: string[])
 
 function productLine(line: OrderLine, mapping: SaleAppMapping, problems: string[]): SaleAppProductLine {
   const label = `"${line.name}"${line.sku ? ` [${line.sku}]` : ''}`;
-  const item: SaleAppProductLine = { qty: line.quantity, cost: money(line.unitPrice), discount_percent: 0 };
+  const item: SaleAppProductLine = { qty: line.quantity, cost: dec(line.unitPrice).dp(2).toNumber(), discount_percent: 0 };
   const productId = text(line.destinationProductId);
   if (productId !== undefined && mapping.productIdKind === 'id') {
     if (/^\d+$/.test(productId) && Number(productId) > 0) item.id = Number(productId);
@@ -97,7 +97,7 @@ function productLine(line: OrderLine, mapping: SaleAppMapping, problems: string[
   if (productId === undefined && sku === undefined) {
     problems.push(`product ${label} has neither a SaleApp product id nor an SKU, so SaleApp cannot find it`);
   }
-  if (line.unitPrice < 0) problems.push(`product ${label} has a negative price (${line.unitPrice})`);
+  if (dec(line.unitPrice).isNegative()) problems.push(`product ${label} has a negative price (${line.unitPrice})`);
   return item;
 }
 
@@ -121,6 +121,10 @@ export function toSaleAppOrder(order: Order, mapping: SaleAppMapping): SaleAppCr
   const insurance = wholeAmount(order, saleAppRefs.insuranceAmount, problems);
   const cashOnDelivery = wholeAmount(order, saleAppRefs.deliveryAmount, problems);
   const products = order.lines.map((line) => productLine(line, mapping, problems));
+  const wouldShow = sum(products.map((p) => dec(p.cost).times(p.qty)));
+  if (problems.length === 0 && !sameAmount(wouldShow, order.total, order.currency)) {
+    problems.push(`its lines make ${formatMoney(wouldShow, order.currency)} at SaleApp but the customer paid ${formatMoney(order.total, order.currency)}`);
+  }
 
   if (problems.length > 0 || type === undefined || receiverName === undefined) {
     throw permanent('CANNOT_SEND_TO_SALEAPP', `order ${order.number} cannot be sent to SaleApp: ${problems.join('; ')}`, {
@@ -199,7 +203,9 @@ export function fromSaleAppOrder(listed: SaleAppListedOrder, options: { timeZone
       sku: product.sku,
       name: product.name,
       quantity: product.qty,
-      unitPrice: money(product.cost * (1 - (product.discount_percent ?? 0) / 100)),
+      unitPrice: amount(product.cost),
+      discount: amount(dec(product.cost).times(product.qty).times(product.discount_percent ?? 0).div(100)),
+      taxRate: null,
       sourceProductId: product.id,
       destinationProductId: null,
       unitOfMeasure: null,
@@ -229,12 +235,16 @@ export function fromSaleAppOrder(listed: SaleAppListedOrder, options: { timeZone
     createdAt: created.toISOString(),
     status: { raw: statusRaw, normalized: statusByStatusId[so.status_id] ?? 'unknown' },
     currency: null,
+    prices: 'gross',
     customer: recipient,
     recipient,
     comment: null,
     lines,
+    discounts: [],
+    surcharges: [],
+    tax: null,
+    total: amount(sum(lines.map((line) => dec(line.unitPrice).times(line.quantity).minus(line.discount)))),
     fees: [],
-    total: null,
     refs,
   };
   return { ...base, kind: 'ready', order };

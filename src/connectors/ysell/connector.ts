@@ -83,8 +83,8 @@ export function createYsellConnector(config: YsellConfig, context: ConnectorCont
     check(order) {
       toYsellOrder(order);
     },
-    async findByExternalId(externalId, signal) {
-      const found = await client.findOrderByNumber(externalId, signal);
+    async find(order, signal) {
+      const found = await client.findOrderByNumber(order.number, signal);
       return found === null ? null : toRef(found);
     },
     async readStatus(destinationId, signal) {

@@ -1,8 +1,9 @@
 import { permanent } from '../../core/errors.js';
+import { dec } from '../../core/money.js';
 import type { Order } from '../../core/order.js';
 import type { YsellCreateOrder, YsellCreateOrderItem } from './schemas.js';
 
-const money = (value: number): string => value.toFixed(2);
+const money = (value: string): string => dec(value).toFixed(2);
 const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
 /**
