@@ -25,6 +25,8 @@ Usage:
   order-bridge jobs         [--config PATH] [--state pending|running|done|dead] [--route ROUTE]
   order-bridge retry JOB_ID [--config PATH]   put a dead job back in the queue
   order-bridge demo         [--keep]          run the Odoo → Ysell demo against local stand-ins
+  order-bridge sandbox      [--keep]          start stand-ins for every system and print a configuration
+                                              for them (--keep: run until Ctrl-C, for you to try routes)
 
 The config file is --config, else $ORDER_BRIDGE_CONFIG, else ./order-bridge.json.`;
 
@@ -93,6 +95,10 @@ async function main(argv: string[]): Promise<number> {
     // Loaded only here: the demo brings the stand-ins, which the service itself never needs.
     const { runDemo } = await import('./demo.js');
     return runDemo({ keep: values.keep });
+  }
+  if (command === 'sandbox') {
+    const { runSandbox } = await import('./sandbox.js');
+    return runSandbox({ keep: values.keep });
   }
 
   const { builtinConnectors, loadConfigFile, ConfigError, createApp, createLogger, migrate, openDatabase, getBinding, listJobs, retryDeadJob, pollCounts, reconcileCounts, statusCheckCounts, Progress } =
