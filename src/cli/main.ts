@@ -1,14 +1,11 @@
 import { parseArgs } from 'node:util';
-import { createApp, type App } from '../app.js';
-import { builtinConnectors } from '../connectors/index.js';
-import { ConfigError, loadConfigFile } from '../config/load.js';
+import type { App } from '../app.js';
 import type { ResolvedConfig } from '../config/schema.js';
-import { migrate, openDatabase } from '../store/db.js';
-import { getBinding } from '../store/bindings.js';
-import { listJobs, retryDeadJob, type JobState } from '../store/jobs.js';
-import { pollCounts, reconcileCounts, statusCheckCounts } from '../ops/run-summaries.js';
-import { createLogger } from './logger.js';
-import { Progress } from './progress.js';
+import type { JobState } from '../store/jobs.js';
+
+// Only types above: `--help` prints the usage without loading fastify, knex, zod or pino. The commands
+// load what they use from ./command-modules.js (test/cli/start-cost.test.ts keeps it that way).
+const commandModules = () => import('./command-modules.js');
 
 const usage = `order-bridge: moves orders between shops, ERPs and fulfilment services, exactly once.
 
@@ -28,6 +25,8 @@ Usage:
   order-bridge jobs         [--config PATH] [--state pending|running|done|dead] [--route ROUTE]
   order-bridge retry JOB_ID [--config PATH]   put a dead job back in the queue
   order-bridge demo         [--keep]          run the Odoo → Ysell demo against local stand-ins
+  order-bridge sandbox      [--keep]          start stand-ins for every system and print a configuration
+                                              for them (--keep: run until Ctrl-C, for you to try routes)
 
 The config file is --config, else $ORDER_BRIDGE_CONFIG, else ./order-bridge.json.`;
 
@@ -48,6 +47,7 @@ function configPath(flag: string | undefined): string {
 }
 
 async function withApp<T>(config: ResolvedConfig, fn: (app: App) => Promise<T>): Promise<T> {
+  const { createApp, builtinConnectors, createLogger } = await commandModules();
   const app = await createApp({ config, registry: builtinConnectors(), logger: createLogger(config.log.level) });
   try {
     return await fn(app);
@@ -58,6 +58,7 @@ async function withApp<T>(config: ResolvedConfig, fn: (app: App) => Promise<T>):
 
 /** Runs the queued jobs to the end with a progress line of their outcomes. */
 async function drainWithProgress(app: App, label: string): Promise<void> {
+  const { Progress } = await commandModules();
   const progress = new Progress({ label, stream: process.stderr });
   const counts = { done: 0, failed: 0, dead: 0 };
   const stop = app.ops.onJobRun((event) => {
@@ -91,11 +92,17 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined && !values.help ? 2 : 0;
   }
   if (command === 'demo') {
-    // Loaded only here: the demo brings the test stand-ins, which the service itself never needs.
+    // Loaded only here: the demo brings the stand-ins, which the service itself never needs.
     const { runDemo } = await import('./demo.js');
     return runDemo({ keep: values.keep });
   }
+  if (command === 'sandbox') {
+    const { runSandbox } = await import('./sandbox.js');
+    return runSandbox({ keep: values.keep });
+  }
 
+  const { builtinConnectors, loadConfigFile, ConfigError, createApp, createLogger, migrate, openDatabase, getBinding, listJobs, retryDeadJob, pollCounts, reconcileCounts, statusCheckCounts, Progress } =
+    await commandModules();
   const registry = builtinConnectors();
   const path = configPath(values.config);
   const config = loadConfigFile(path, registry);
@@ -233,7 +240,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (err: unknown) => {
+  async (err: unknown) => {
+    const { ConfigError } = await commandModules();
     if (err instanceof ConfigError) {
       console.error(`order-bridge: ${err.message}`);
       process.exit(2);

@@ -1,10 +1,8 @@
-import { createRequire } from 'node:module';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { packageVersion } from '../core/package-info.js';
 import { toOpenApiSchema } from './zod.js';
-
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 const docsPath = '/docs';
 
@@ -19,7 +17,7 @@ export function registerDocs(app: FastifyInstance): void {
       openapi: '3.0.3',
       info: {
         title: 'order-bridge',
-        version,
+        version: packageVersion,
         description:
           'Moves orders between shops, marketplaces, ERPs and fulfilment services, exactly once. ' +
           'Health, readiness and metrics are open; the admin API needs the admin token as a bearer token.',
