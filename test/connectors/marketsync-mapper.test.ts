@@ -289,7 +289,7 @@ t.test('everything Marketsync would refuse is named in one message before any ca
 t.test('money Marketsync cannot hold is refused with the amounts and the setting, never written wrong', async (t) => {
   t.throws(() => toPedidoCreate({ ...canonical, currency: 'EUR' }, to), {
     code: 'AMOUNT_NOT_EXACT',
-    message: /order S00042 was not sent to Marketsync: the customer paid 139\.50 EUR.*keeps every amount in MXN.*"currency" of the Marketsync connection/,
+    message: /order S00042 was not sent to Marketsync: the customer paid 139\.50 EUR, and Marketsync would book that number in MXN.*"currency" of the Marketsync connection/,
   });
   const shipped: Order = { ...canonical, surcharges: [{ kind: 'shipping', name: 'Envío', amount: '10' }], tax: '20.85', total: '151.1' };
   t.throws(() => toPedidoCreate(shipped, to), { code: 'AMOUNT_NOT_EXACT', message: /would show 139\.50 MXN.*no field for Envío 10\.00 MXN.*"surchargeSku"/ });

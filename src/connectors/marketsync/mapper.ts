@@ -311,12 +311,11 @@ function pedidoMoney(order: Order, options: DestinationMapOptions, lineas: Linea
   const currency = options.currency;
   const total = toMinor(order.total, currency);
   if (order.currency !== null && order.currency !== currency) {
-    throw inexactAtDestination(
-      order,
-      'Marketsync',
-      order.total,
-      `Marketsync keeps every amount in ${currency} and has no field for another currency`,
-      `Send orders in ${order.currency} elsewhere, or set "currency" of the Marketsync connection if that account works in ${order.currency}.`,
+    throw permanent(
+      'AMOUNT_NOT_EXACT',
+      `order ${order.number} was not sent to Marketsync: the customer paid ${formatMoney(order.total, order.currency)}, and Marketsync would book that number in ${currency}: ` +
+        `it keeps every amount in one currency and has no field for another. Send orders in ${order.currency} elsewhere, or set "currency" of the Marketsync connection if that account works in ${order.currency}.`,
+      { context: { system: 'marketsync', order: order.number, total: order.total, currency: order.currency } },
     );
   }
   const paid = payableParts(order);

@@ -75,9 +75,13 @@ function currencyFor(order: Order, mapping: SaleAppMapping): string | undefined 
   const setting = `connections.${mapping.connection}`;
   const fix =
     mapping.keyType === 'organization'
-      ? `Set ${setting}.currencies.${code} to the id of ${code} in SaleApp${mapping.currency === undefined ? ` (and ${setting}.currency to the ISO code of currencyId)` : ''}, then retry.`
+      ? `Set ${setting}.currencies.${code} to the id of ${code} in SaleApp${mapping.currency === undefined ? ` (or ${setting}.currency to ${code} if currencyId is ${code})` : ''}, then retry.`
       : `A counterparty key books every order in its own currency${mapping.currency === undefined ? `: set ${setting}.currency to its ISO code` : ` (${mapping.currency})`}; send ${code} orders through an organization key with ${setting}.currencies.${code}.`;
-  throw inexactAtDestination(order, 'SaleApp', order.total, `the connection has no SaleApp currency for ${code}, and would book the amounts in ${mapping.currency ?? 'its own currency'}`, fix);
+  throw permanent(
+    'AMOUNT_NOT_EXACT',
+    `order ${order.number} was not sent to SaleApp: the customer paid ${formatMoney(order.total, code)}, and SaleApp would book that number in ${mapping.currency ?? "the connection's own currency"}, because the connection names no SaleApp currency for ${code}. ${fix}`,
+    { context: { system: 'saleapp', order: order.number, total: order.total, currency: code } },
+  );
 }
 
 /**
