@@ -125,10 +125,11 @@ export function percentLineAmount(unitPrice: DecimalValue, quantity: number, per
  * that keep a list price and a per-line percent (SaleApp, MoySklad). The list price is kept when the source
  * gives one (rounded up to the minor unit, so the discount is never negative); otherwise the price is what
  * one unit costs, rounded up. The percent is the shortest one (up to `maxDecimals` places) whose exact line
- * value lies within a quarter of a minor unit of `payable`, so that any system rounding the line, in binary
- * floats or decimals, lands on the same amount. Null when none exists.
+ * value rounds to `payable` and lies clearly away from the half-way point (within 0.45 of a minor unit), so
+ * that any system rounding the line, in binary floats or decimals, lands on the same amount. Null when none
+ * exists.
  */
-export function percentLine(payable: DecimalValue, quantity: number, listUnitPrice: DecimalValue | null, currency: string | null, maxDecimals = 4): PercentLine | null {
+export function percentLine(payable: DecimalValue, quantity: number, listUnitPrice: DecimalValue | null, currency: string | null, maxDecimals = 6): PercentLine | null {
   const target = toMinor(payable, currency);
   const digits = minorDigits(currency);
   const ceil = (value: Decimal): Decimal => value.dp(digits, BigNumber.ROUND_CEIL);
@@ -139,7 +140,7 @@ export function percentLine(payable: DecimalValue, quantity: number, listUnitPri
   if (gross.isEqualTo(target)) return { unitPrice, percent: dec(0) };
   if (gross.isZero()) return null;
   const exact = dec(1).minus(target.dividedBy(gross)).times(100);
-  const tolerance = dec(10).exponentiatedBy(-digits).dividedBy(4);
+  const tolerance = dec(10).exponentiatedBy(-digits).times(0.45);
   for (let places = 0; places <= maxDecimals; places++) {
     const percent = exact.dp(places, BigNumber.ROUND_HALF_UP);
     if (percent.isNegative() || percent.isGreaterThan(100)) continue;
@@ -150,15 +151,16 @@ export function percentLine(payable: DecimalValue, quantity: number, listUnitPri
 }
 
 /**
- * A price per unit, with at most `maxDecimals` places, whose line (price × quantity rounded to the minor
- * unit) is exactly `payable`; null when none exists. For systems that keep a price per unit and no discount.
+ * A price per unit whose line (price × quantity rounded to the minor unit) is exactly `payable`: in whole
+ * minor units when the amount divides, else with `maxDecimals` places (the closest such price, so that lines
+ * added up before rounding stay close too); null when none exists. For systems that keep a price per unit
+ * and no discount.
  */
 export function unitPriceFor(payable: DecimalValue, quantity: number, currency: string | null, maxDecimals = 4): Decimal | null {
   const target = toMinor(payable, currency);
-  for (let places = minorDigits(currency); places <= maxDecimals; places++) {
+  for (const places of [minorDigits(currency), maxDecimals]) {
     const price = target.dividedBy(quantity).dp(places, BigNumber.ROUND_HALF_UP);
     if (toMinor(price.times(quantity), currency).isEqualTo(target)) return price;
   }
   return null;
 }
-

@@ -98,7 +98,7 @@ function plainLine(item: PedidoItem): OrderLine {
 /**
  * A kit line as the goods in it: one line per component, the kit's price spread evenly over the units
  * (rounded up at the fourth decimal, as Marketsync writes prices) and the few ten-thousandths that
- * rounding adds taken off the first component as its discount, so the goods add up to exactly the kit.
+ * rounding adds taken off the components as their discount, so the goods add up to exactly the kit.
  */
 function kitLines(item: PedidoItem, kitQuantities: SourceMapOptions['kitQuantities']): OrderLine[] {
   const components = item.kit
@@ -108,20 +108,24 @@ function kitLines(item: PedidoItem, kitQuantities: SourceMapOptions['kitQuantiti
   if (units === 0) return [plainLine(item)];
   const kit = dec(item.precio).times(item.cantidad);
   const unit = kit.div(units).dp(4, BigNumber.ROUND_CEIL);
-  const rounding = unit.times(units).minus(kit);
-  return components.map(({ component, units: quantity }, index) => ({
-    sourceLineId: `${item.id}/${component.id}`,
-    sku: orNull(component.sku),
-    name: component.nombre || component.sku || item.descripcion,
-    quantity,
-    unitPrice: amount(unit),
-    discount: index === 0 ? amount(rounding) : '0',
-    taxRate: null,
-    sourceProductId: component.product_id ?? null,
-    destinationProductId: null,
-    unitOfMeasure: null,
-    serials: [],
-  }));
+  let rounding = unit.times(units).minus(kit);
+  return components.map(({ component, units: quantity }) => {
+    const discount = BigNumber.min(rounding, unit.times(quantity));
+    rounding = rounding.minus(discount);
+    return {
+      sourceLineId: `${item.id}/${component.id}`,
+      sku: orNull(component.sku),
+      name: component.nombre || component.sku || item.descripcion,
+      quantity,
+      unitPrice: amount(unit),
+      discount: amount(discount),
+      taxRate: null,
+      sourceProductId: component.product_id ?? null,
+      destinationProductId: null,
+      unitOfMeasure: null,
+      serials: [],
+    };
+  });
 }
 
 /** What the marketplace charges on the order, as positive amounts the seller pays. */
@@ -346,6 +350,16 @@ function pedidoMoney(order: Order, options: DestinationMapOptions, lineas: Linea
     }
     linea.precio = price.toNumber();
   });
+  const lines = sum(lineas.map((linea) => dec(linea.precio).times(linea.cantidad)));
+  if (!sameAmount(lines, subtotal, currency)) {
+    throw inexactAtDestination(
+      order,
+      'Marketsync',
+      total.minus(subtotal).plus(toMinor(lines, currency)),
+      `its line prices, at Marketsync's four decimals, add up to ${lines.toFixed()} before tax, not the subtotal ${formatMoney(subtotal, currency)}`,
+      'Split a line at the source so that each unit has a price in whole centavos, then retry.',
+    );
+  }
   return { subtotal, total };
 }
 
