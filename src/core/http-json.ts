@@ -26,6 +26,8 @@ export interface HttpRequest {
   signal?: AbortSignal | undefined;
   /** Names the call in logs and errors; defaults to "METHOD path". */
   operation?: string;
+  /** More context for the errors of this call (e.g. the order it is for), so that their messages can name it. */
+  context?: ErrorContext;
 }
 
 export interface HttpAnswer {
@@ -185,7 +187,7 @@ export class HttpJsonClient {
         answer = { status, headers: response.headers, text, body: parseJson(text) };
       } catch (err) {
         const failure = describeFetchFailure(err, timeout, request.signal);
-        const context: ErrorContext = { system, operation, ...(status === null ? {} : { httpStatus: status }) };
+        const context: ErrorContext = { ...request.context, system, operation, ...(status === null ? {} : { httpStatus: status }) };
         const error =
           failure.kind === 'aborted'
             ? retryable('ABORTED', `The call ${operation} to ${label} was cancelled before it finished`, { context, cause: err })
@@ -204,7 +206,7 @@ export class HttpJsonClient {
         throw error;
       }
 
-      const context: ErrorContext = { system, operation, httpStatus: answer.status };
+      const context: ErrorContext = { ...request.context, system, operation, httpStatus: answer.status };
       const isError = answer.status < 200 || answer.status >= 300 || this.options.isErrorBody?.(answer.body) === true;
       if (!isError) {
         const problem = check(answer);

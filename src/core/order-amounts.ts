@@ -1,3 +1,4 @@
+import { BigNumber } from 'bignumber.js';
 import { permanent, type IntegrationError } from './errors.js';
 import { allocate, dec, formatMoney, minorDigits, sameAmount, sum, toMinor, type Decimal, type DecimalValue } from './money.js';
 import type { Order } from './order.js';
@@ -104,4 +105,62 @@ export function inexactAtDestination(order: Order, destination: string, wouldSho
     `order ${order.number} was not sent to ${destination}: the customer paid ${formatMoney(order.total, order.currency)}, but ${destination} would show ${formatMoney(wouldShow, order.currency)} (${why}). ${fix}`,
     { context: { system: destination, order: order.number, total: order.total, wouldShow: dec(wouldShow).toFixed() } },
   );
+}
+
+/** One line as a price per unit and a discount in percent, the way SaleApp and MoySklad hold lines. */
+export interface PercentLine {
+  /** Price of one unit, in whole minor units of the currency (e.g. 12.98). */
+  unitPrice: Decimal;
+  /** Discount in percent, at most `maxDecimals` places; 0 when the price alone makes the amount. */
+  percent: Decimal;
+}
+
+/** The line amount a system that rounds each line to the minor unit shows for price × quantity × (1 − percent/100). */
+export function percentLineAmount(unitPrice: DecimalValue, quantity: number, percent: DecimalValue, currency: string | null): Decimal {
+  return toMinor(dec(unitPrice).times(quantity).times(dec(100).minus(percent)).dividedBy(100), currency);
+}
+
+/**
+ * A price per unit and a discount percent that make exactly `payable` for `quantity` units, for systems
+ * that keep a list price and a per-line percent (SaleApp, MoySklad). The list price is kept when the source
+ * gives one (rounded up to the minor unit, so the discount is never negative); otherwise the price is what
+ * one unit costs, rounded up. The percent is the shortest one (up to `maxDecimals` places) whose exact line
+ * value rounds to `payable` and lies clearly away from the half-way point (within 0.45 of a minor unit), so
+ * that any system rounding the line, in binary floats or decimals, lands on the same amount. Null when none
+ * exists.
+ */
+export function percentLine(payable: DecimalValue, quantity: number, listUnitPrice: DecimalValue | null, currency: string | null, maxDecimals = 6): PercentLine | null {
+  const target = toMinor(payable, currency);
+  const digits = minorDigits(currency);
+  const ceil = (value: Decimal): Decimal => value.dp(digits, BigNumber.ROUND_CEIL);
+  const fromPayable = ceil(target.dividedBy(quantity));
+  const listed = listUnitPrice === null ? null : ceil(dec(listUnitPrice));
+  const unitPrice = listed !== null && listed.times(quantity).isGreaterThanOrEqualTo(target) ? listed : fromPayable;
+  const gross = unitPrice.times(quantity);
+  if (gross.isEqualTo(target)) return { unitPrice, percent: dec(0) };
+  if (gross.isZero()) return null;
+  const exact = dec(1).minus(target.dividedBy(gross)).times(100);
+  const tolerance = dec(10).exponentiatedBy(-digits).times(0.45);
+  for (let places = 0; places <= maxDecimals; places++) {
+    const percent = exact.dp(places, BigNumber.ROUND_HALF_UP);
+    if (percent.isNegative() || percent.isGreaterThan(100)) continue;
+    const value = gross.times(dec(100).minus(percent)).dividedBy(100);
+    if (value.minus(target).abs().isLessThanOrEqualTo(tolerance)) return { unitPrice, percent };
+  }
+  return null;
+}
+
+/**
+ * A price per unit whose line (price × quantity rounded to the minor unit) is exactly `payable`: in whole
+ * minor units when the amount divides, else with `maxDecimals` places (the closest such price, so that lines
+ * added up before rounding stay close too); null when none exists. For systems that keep a price per unit
+ * and no discount.
+ */
+export function unitPriceFor(payable: DecimalValue, quantity: number, currency: string | null, maxDecimals = 4): Decimal | null {
+  const target = toMinor(payable, currency);
+  for (const places of [minorDigits(currency), maxDecimals]) {
+    const price = target.dividedBy(quantity).dp(places, BigNumber.ROUND_HALF_UP);
+    if (toMinor(price.times(quantity), currency).isEqualTo(target)) return price;
+  }
+  return null;
 }

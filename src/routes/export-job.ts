@@ -53,13 +53,18 @@ async function findOrCreate(
   return readBack(route, order, created.id, signal);
 }
 
-/** The order an earlier create made, read back by its id; its absence is for a person to look at. */
+/**
+ * The order an earlier create made, read back by its id. A destination may show a new order late (a read
+ * replica behind), so a miss is tried again with the job's backoff; a lasting one ends the job for a person,
+ * and a replay reads back again: an id the destination gave is never followed by a second create.
+ */
 async function readBack(route: RouteRuntime, order: Order, destinationId: string, signal: AbortSignal): Promise<DestinationRef> {
   const found = await route.destination.readBack!(order, destinationId, signal);
   if (found !== null) return found;
-  throw permanent(
+  throw retryable(
     'CREATED_ORDER_MISSING',
-    `${route.to} answered the create of order ${order.number} with id ${destinationId}, but has no order with that id now; look for the order in ${route.to} (it may have been deleted), then replay the job to create it again only if it is not there`,
+    `${route.to} answered the create of order ${order.number} with id ${destinationId}, but does not show an order with that id; it is read again by that id, never created a second time. ` +
+      `If this lasts, look for order ${order.number} (id ${destinationId}) in ${route.to}: it may have been deleted there`,
     { context: { system: route.to, order: order.number, destinationId } },
   );
 }

@@ -30,7 +30,7 @@ export interface MoreStandIns {
   routes: Record<string, unknown>[];
   /** Bizon365 orders created over the last days; returns how many of them are fully paid (the ones exported). */
   addBizonOrders(count: number): number;
-  /** Marketsync orders placed just now; returns their order numbers (referencia). */
+  /** Marketsync orders placed just now; returns the numbers they travel under (marketplace and referencia). */
   addMarketsyncOrders(count: number): string[];
   close(): Promise<void>;
 }
@@ -42,6 +42,8 @@ export async function startMoreStandIns(options: { moysklad?: MoySkladFake } = {
   const marketsync = await startMarketsyncFake();
   const moysklad = options.moysklad ?? (await startMoySkladFake());
   for (const sku of marketsyncSkus) moysklad.addProduct({ article: sku, name: sku });
+  // Marketsync sells in pesos: the MoySklad account books them in its own MXN currency.
+  const pesos = moysklad.addCurrency('MXN');
   let nextBizon = 200_001;
   let nextMarketsync = 1;
   return {
@@ -51,7 +53,19 @@ export async function startMoreStandIns(options: { moysklad?: MoySkladFake } = {
     moysklad,
     connections: {
       bizon: { type: 'bizon365', baseUrl: bizon.url, projectId: bizon.projectId, token: bizon.token, minIntervalMs: 0, timeout: '5s' },
-      saleapp: { type: 'saleapp', baseUrl: saleapp.baseUrl, secretKey: saleappKey, clientId: 50, currencyId: 6, warehouseId: 7, delivery: { type: 1 }, timeout: '5s' },
+      saleapp: {
+        type: 'saleapp',
+        baseUrl: saleapp.baseUrl,
+        secretKey: saleappKey,
+        clientId: 50,
+        currencyId: 6,
+        currency: 'UAH',
+        // Bizon's orders are in roubles: SaleApp books them in its rouble currency, never at face value in hryvnias.
+        currencies: { RUB: 8 },
+        warehouseId: 7,
+        delivery: { type: 1 },
+        timeout: '5s',
+      },
       marketsync: { type: 'marketsync', baseUrl: marketsync.url, token: marketsync.token, privateKey: marketsync.privateKey, timeout: '5s' },
       'moysklad-mx': {
         type: 'moysklad',
@@ -59,6 +73,7 @@ export async function startMoreStandIns(options: { moysklad?: MoySkladFake } = {
         token: moysklad.token,
         tokenKind: 'solution',
         ...moysklad.ids,
+        currencies: { MXN: pesos },
         timeout: '5s',
       },
     },
@@ -78,8 +93,8 @@ export async function startMoreStandIns(options: { moysklad?: MoySkladFake } = {
       for (let i = 0; i < count; i++) {
         const referencia = `MX-${String(nextMarketsync++).padStart(6, '0')}`;
         const sku = marketsyncSkus[i % marketsyncSkus.length]!;
-        marketsync.addOrder({ referencia, estatus: 'paid', items: [{ sku, cantidad: 1 + (i % 2), precio: 199 + i }] });
-        numbers.push(referencia);
+        marketsync.addOrder({ referencia, market_id: 4, estatus: 'paid', items: [{ sku, cantidad: 1 + (i % 2), precio: 199 + i }] });
+        numbers.push(`4-${referencia}`);
       }
       return numbers;
     },

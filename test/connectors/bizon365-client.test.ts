@@ -30,7 +30,8 @@ async function setup(t: Test, options: { fake?: BizonFakeOptions; client?: Parti
     token,
     timeoutMs: 2_000,
     minIntervalMs: 0,
-    retries429: 2,
+    // No repeats, so that each failure below is seen as it is; the repeats have their own tests.
+    readRetries: 0,
     exchanges: (entry) => exchanges.push(entry),
     sleep: async (ms) => {
       waits.push(ms);
@@ -92,18 +93,18 @@ t.test('a bad token and missing rights are permanent, with what to do', async (t
   t.equal(exchanges.at(-1)?.fault, 'Invalid or missing X-Token');
   t.equal(fake.requests.length, 1, 'not repeated');
 
-  const otherProject = new Bizon365Client({ baseUrl: fake.url, projectId: '999', token: fake.token, timeoutMs: 2_000, minIntervalMs: 0, retries429: 2 });
+  const otherProject = new Bizon365Client({ baseUrl: fake.url, projectId: '999', token: fake.token, timeoutMs: 2_000, minIntervalMs: 0, readRetries: 2 });
   const forbidden = await failure(otherProject.getOrders({}));
   t.match(forbidden, { kind: 'permanent', code: 'BIZON_FORBIDDEN', context: { httpStatus: 403 } });
   t.match(forbidden.message, /No access to project 999.*project 999/);
 
-  const rightful = new Bizon365Client({ baseUrl: fake.url, projectId: fake.projectId, token, timeoutMs: 2_000, minIntervalMs: 0, retries429: 2 });
+  const rightful = new Bizon365Client({ baseUrl: fake.url, projectId: fake.projectId, token, timeoutMs: 2_000, minIntervalMs: 0, readRetries: 2 });
   fake.setOrdersAccess(false);
   t.match(await failure(rightful.getOrders({})), { code: 'BIZON_FORBIDDEN', message: /orders module/ });
   fake.setOrdersAccess(true);
   t.match(await rightful.getOrders({}), { total: 0 }, 'the right token on its project works');
 
-  const wrongPath = new Bizon365Client({ baseUrl: `${fake.url}/proxy`, projectId: fake.projectId, token, timeoutMs: 2_000, minIntervalMs: 0, retries429: 0 });
+  const wrongPath = new Bizon365Client({ baseUrl: `${fake.url}/proxy`, projectId: fake.projectId, token, timeoutMs: 2_000, minIntervalMs: 0, readRetries: 0 });
   t.match(await failure(wrongPath.getOrders({})), { kind: 'permanent', code: 'BIZON_NOT_FOUND', message: /check the connection's projectId \(12345\) and baseUrl/ });
 });
 
@@ -150,7 +151,7 @@ t.test('a server that serves fewer than asked is followed by what it served', as
     token,
     timeoutMs: 2_000,
     minIntervalMs: 0,
-    retries429: 0,
+    readRetries: 0,
     fetch: async (input) => {
       const skip = new URL(String(input)).searchParams.get('skip') ?? '0';
       served.push(skip);
@@ -205,7 +206,7 @@ t.test('the paid filter', async (t) => {
 });
 
 t.test('a 429 is waited out on reads, then the read succeeds', async (t) => {
-  const { fake, client, waits } = await setup(t);
+  const { fake, client, waits } = await setup(t, { client: { readRetries: 2 } });
   fake.add({ _id: 1, created: new Date('2025-09-09T10:00:00Z'), goods, paid: true });
 
   fake.inject({ kind: 'status', status: 429, retryAfter: 1 });
@@ -225,7 +226,7 @@ t.test('a 429 is waited out on reads, then the read succeeds', async (t) => {
   fake.inject({ kind: 'status', status: 429, retryAfter: 3 }, { times: 3 });
   const exhausted = await failure(client.getOrders({}));
   t.match(exhausted, { kind: 'retryable', code: 'HTTP_429', retryAfterMs: 3_000 });
-  t.same(waits, [3_000, 3_000], 'retries429 times, then the job engine takes over');
+  t.same(waits, [3_000, 3_000], 'readRetries times, then the job engine takes over');
 
   waits.length = 0;
   fake.inject({ kind: 'status', status: 429, retryAfter: 120 });
@@ -235,7 +236,7 @@ t.test('a 429 is waited out on reads, then the read succeeds', async (t) => {
 
 t.test('the default wait before a repeat can be cancelled', async (t) => {
   const { fake } = await setup(t);
-  const plain = new Bizon365Client({ baseUrl: fake.url, projectId: fake.projectId, token, timeoutMs: 2_000, minIntervalMs: 0, retries429: 2 });
+  const plain = new Bizon365Client({ baseUrl: fake.url, projectId: fake.projectId, token, timeoutMs: 2_000, minIntervalMs: 0, readRetries: 2 });
   fake.inject({ kind: 'status', status: 429, retryAfter: 5 });
   const controller = new AbortController();
   const started = Date.now();
@@ -245,7 +246,18 @@ t.test('the default wait before a repeat can be cancelled', async (t) => {
   t.ok(Date.now() - started < 2_000, 'did not wait the 5 s');
 });
 
-t.test('server failures are retryable and not repeated by the client', async (t) => {
+t.test('a 5xx, a timeout or a dropped connection on a page is tried again with growing waits, then the page is read', async (t) => {
+  const { fake, client, waits } = await setup(t, { client: { readRetries: 3, timeoutMs: 200 } });
+  fake.addMany(generateOrders(3, { now: clock, days: 1, seed: 4 }));
+  fake.inject({ kind: 'status', status: 500 });
+  fake.inject({ kind: 'status', status: 502 });
+  fake.inject({ kind: 'delay', ms: 1_000 });
+  t.match(await client.getOrders({ paid: -1 }), { total: 3 });
+  t.same(waits, [1_000, 2_000, 4_000]);
+  t.equal(fake.requests.length, 4);
+});
+
+t.test('server failures are retryable, and with no repeats left they fail the read', async (t) => {
   const { fake, client, exchanges } = await setup(t);
   fake.inject({ kind: 'status', status: 500 });
   const internal = await failure(client.getOrders({}));
@@ -263,7 +275,7 @@ t.test('server failures are retryable and not repeated by the client', async (t)
   fake.inject({ kind: 'reset' });
   t.match(await client.getOrders({}), { total: 0 }, 'a read survives one dropped connection');
   fake.inject({ kind: 'delay', ms: 1_000 });
-  const slow = new Bizon365Client({ baseUrl: fake.url, projectId: fake.projectId, token, timeoutMs: 150, minIntervalMs: 0, retries429: 0 });
+  const slow = new Bizon365Client({ baseUrl: fake.url, projectId: fake.projectId, token, timeoutMs: 150, minIntervalMs: 0, readRetries: 0 });
   t.match(await failure(slow.getOrders({})), { kind: 'retryable', code: 'TIMEOUT' });
 });
 
@@ -358,12 +370,12 @@ t.test('requests are spaced by minIntervalMs, also when callers overlap', async 
 
 t.test('the default spacing stays under a 3-per-second limit that plain calls exceed', async (t) => {
   const limited = { fake: { maxPerSecond: 3 } };
-  const eager = await setup(t, { ...limited, client: { minIntervalMs: 0, retries429: 0 } });
+  const eager = await setup(t, { ...limited, client: { minIntervalMs: 0, readRetries: 0 } });
   const statuses: number[] = [];
   for (let i = 0; i < 4; i++) statuses.push(await eager.client.getOrders({}).then(() => 200, (err: IntegrationError) => err.context.httpStatus as number));
   t.same(statuses, [200, 200, 200, 429], 'without spacing the 4th call in a second is refused');
 
-  const spaced = await setup(t, { ...limited, client: { minIntervalMs: 350, retries429: 0 } });
+  const spaced = await setup(t, { ...limited, client: { minIntervalMs: 350, readRetries: 0 } });
   for (let i = 0; i < 4; i++) await spaced.client.getOrders({});
   t.same(
     spaced.fake.requests.map((r) => r.status),

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { checkOrderAmounts } from '../../src/core/order-amounts.js';
 import {
   bizonDateToIso,
   bizonRevision,
@@ -103,7 +104,7 @@ t.test('a paid order as the canonical order', async (t) => {
     prices: 'gross',
     customer: {
       sourceId: null,
-      name: 'Иван Петрович Сидоров',
+      name: 'Сидоров Иван Петрович',
       company: null,
       email: 'ivan@example.com',
       phone: '+79998887766',
@@ -139,6 +140,7 @@ t.test('a paid order as the canonical order', async (t) => {
       paidAmountRub: '1000',
       paymentGate: 'yookassa',
       coupon: 'AUTUMN',
+      sellerTax: '60',
       channel: 'ch-7',
       partner: 'ref1',
       ipCity: 'Москва',
@@ -152,7 +154,17 @@ t.test('a paid order as the canonical order', async (t) => {
   t.equal(ready(map({ currency: '' })).currency, null);
 });
 
-t.test('names, and what stands in for a missing one', async (t) => {
+t.test('money: the currency Bizon names, a coupon as the difference between the goods and the amount, the seller\'s tax apart', async (t) => {
+  const coupon = ready(map({ amount: 800, coupon: 'AUTUMN', currency: 'EUR' }));
+  t.match(coupon, { currency: 'EUR', prices: 'gross', tax: null, total: '800', discounts: [{ kind: 'coupon', code: 'AUTUMN', amount: '200' }] });
+  checkOrderAmounts(coupon);
+  t.equal(ready(map({ currency: 'RUR' })).currency, 'RUB', 'RUR is written RUB');
+  t.match(ready(map({ amount: 800, coupon: '' })).discounts, [{ kind: 'other', code: null, amount: '200' }], 'a lower amount without a coupon is still a discount');
+  t.throws(() => checkOrderAmounts(ready(map({ amount: 1200 }))), { code: 'ORDER_AMOUNTS_INCONSISTENT', message: /goods 1000\.00 = 1000\.00 RUB, but its total is 1200\.00 RUB/ });
+  t.equal(ready(map({ tax: 60 })).tax, null, "Bizon's tax is the seller's, not in the amounts");
+});
+
+t.test('names, surname first (ФИО / ПІБ), and what stands in for a missing one', async (t) => {
   t.equal(ready(map({ middlename: '', lastname: null })).customer.name, 'Иван');
   t.equal(ready(map({ firstname: '', middlename: '', lastname: '' })).customer.name, 'ivan@example.com');
   t.equal(ready(map({ firstname: '', middlename: '', lastname: '', email: '' })).customer.name, '+79998887766');

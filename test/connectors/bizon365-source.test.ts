@@ -33,7 +33,7 @@ async function setup(
   const fake = await startBizonFake({ token, now, ...options.fake });
   t.teardown(() => fake.close());
   const { context, exchanges, scrubber } = connectorContext('bizon');
-  const config = bizon365ConfigSchema.parse({ baseUrl: fake.url, projectId: fake.projectId, token, minIntervalMs: 0, retries429: 0, ...options.config });
+  const config = bizon365ConfigSchema.parse({ baseUrl: fake.url, projectId: fake.projectId, token, minIntervalMs: 0, readRetries: 0, ...options.config });
   const connector = createBizon365Connector(config, context, { now });
   if (connector.source === undefined) throw new Error('the Bizon365 connector has no source');
   return {
@@ -269,7 +269,7 @@ t.test('the connector definition', async (t) => {
   t.equal(builtinConnectors().get('bizon365'), bizon365Connector, 'registered');
   t.same(bizon365Connector.roles, ['source']);
   const config = bizon365Connector.configSchema.parse({ projectId: 12345, token });
-  t.match(config, { baseUrl: 'https://online.bizon365.ru', projectId: '12345', paid: 1, free: false, rescanDays: 14, lookupDays: 90, minIntervalMs: 350, retries429: 2, timeout: 15_000, numberPrefix: '' });
+  t.match(config, { baseUrl: 'https://online.bizon365.ru', projectId: '12345', paid: 1, free: false, rescanDays: 14, lookupDays: 90, minIntervalMs: 350, readRetries: 3, timeout: 15_000, numberPrefix: '' });
   const bad = bizon365Connector.configSchema.safeParse({ projectId: '12/34', token: 'short', paid: 4, baseUrl: 'http://bizon.example.com' });
   t.same(bad.error?.issues.map((i) => i.path.join('.')).sort(), ['baseUrl', 'paid', 'projectId', 'token']);
 

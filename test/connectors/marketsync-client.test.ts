@@ -27,6 +27,8 @@ async function setup(t: Test, options: { fake?: MarketsyncFakeOptions; client?: 
     timeoutMs: 2_000,
     totalsIntervalMs: 2_000,
     filters: { byId: 'ids', byReference: 'orders' },
+    // One try, so that each failure below is seen as it is; the repeats have their own test.
+    readRetry: { attempts: 1, backoff: { baseMs: 1, maxMs: 1 } },
     exchanges: (entry) => exchanges.push(entry),
     now: () => now,
     ...options.client,
@@ -130,7 +132,7 @@ t.test('a look-up by number keeps only exact matches, and gives up on an ignored
     filters: { byId: 'ids', byReference: 'orders' },
     fetch: async (input) => {
       const offset = Number(new URL(String(input)).searchParams.get('offset'));
-      const rows = Array.from({ length: 50 }, (_, n) => ({ id: String(offset + n + 1), referencia: offset + n === 3 ? 'S1' : `X${offset + n}`, estatus: 'paid' }));
+      const rows = Array.from({ length: 50 }, (_, n) => ({ id: String(offset + n + 1), referencia: offset + n === 3 ? 'S1' : `X${offset + n}`, estatus: 'paid', total: '1.00' }));
       return jsonResponse(200, { answer: rows, timestamp: '2026-03-02 10:00:00' });
     },
   });
@@ -186,8 +188,9 @@ t.test('a refused record is a permanent error naming the field, in either error 
 t.test('credentials and the clock', async (t) => {
   const wrongKey = await setup(t, { client: { privateKey: 'not-the-right-private-key' } });
   const refused = await failure(wrongKey.client.listPage({}));
-  t.match(refused, { kind: 'permanent', code: 'HTTP_401' });
-  t.match(refused.message, /refused our credentials .*Error invalid signature.*token and privateKey/);
+  t.match(refused, { kind: 'permanent', code: 'MARKETSYNC_SIGNATURE' });
+  t.match(refused.message, /refused the signature .*Error invalid signature.*privateKey.*encodes some parameter value differently/);
+  t.notMatch(refused.message, /refused our credentials/, 'a refused signature is not blamed on the token alone');
 
   const wrongToken = await setup(t, { client: { token: 'another-token-123456' } });
   t.match(await failure(wrongToken.client.listPage({})), { code: 'HTTP_401', message: /Error invalid token/ });
@@ -297,14 +300,36 @@ t.test('malformed answers are retryable and say what is wrong', async (t) => {
       timeoutMs: 2_000,
       totalsIntervalMs: 1,
       filters: { byId: 'ids', byReference: 'orders' },
+      readRetry: { attempts: 1, backoff: { baseMs: 1, maxMs: 1 } },
       fetch: async () => jsonResponse(200, body),
     });
   t.match(await failure(shaped({ answer: 'not a list' }).listPage({})), { code: 'MALFORMED_RESPONSE', message: /answer/ });
   t.match(await failure(shaped({ result: [] }).listPage({})), { code: 'MALFORMED_RESPONSE' });
   const badNumber = await failure(shaped({ answer: [{ concepto: 'TOTAL', label: '', total: '1.049,00' }] }).getTotals('1'));
-  t.match(badNumber, { code: 'MALFORMED_RESPONSE', message: /expected a number, got "1\.049,00"/ });
+  t.match(badNumber, { code: 'MALFORMED_RESPONSE', message: /expected an amount, got "1\.049,00"/ });
   const noReference = await failure(shaped({ answer: [{ id: 'x' }] }).findByReference('S1'));
-  t.match(noReference, { code: 'MALFORMED_RESPONSE', message: /no readable id or referencia/ });
+  t.match(noReference, { code: 'MALFORMED_RESPONSE', message: /id, referencia, total or items cannot be read/ });
+});
+
+t.test('a page read is repeated on 5xx, 429, timeouts and resets; a create never is', async (t) => {
+  const { fake, client } = await setup(t, { client: { readRetry: { attempts: 4, backoff: { baseMs: 5, maxMs: 20 } }, timeoutMs: 200 } });
+  fake.addOrder({ referencia: 'R1' });
+  fake.inject({ kind: 'status', status: 500 });
+  fake.inject({ kind: 'status', status: 503 });
+  fake.inject({ kind: 'delay', ms: 1_000 });
+  const rows = await client.listPage({});
+  t.equal(rows.length, 1, 'the fourth try reads the page');
+  t.equal(fake.requests.filter((r) => r.method === 'GET').length, 4);
+  t.not(fake.requests[0]?.query['signature'], undefined);
+
+  const before400 = fake.requests.length;
+  t.match(await failure(client.listPage({ afterid: 'x' })), { kind: 'permanent' }, 'a refusal is not repeated');
+  t.equal(fake.requests.length, before400 + 1);
+
+  const before = fake.requests.length;
+  fake.inject({ kind: 'status', status: 503 });
+  t.match(await failure(client.createOrders([pedido('WEB-1')])), { kind: 'retryable', code: 'HTTP_503' });
+  t.equal(fake.requests.length, before + 1, 'a create is left to the job, which looks before creating again');
 });
 
 t.test('a dropped connection is retryable; only a GET is repeated once', async (t) => {

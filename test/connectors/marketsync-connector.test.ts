@@ -77,10 +77,10 @@ function order(number: string): Order {
     },
     comment: null,
     lines: [{ sourceLineId: '91', sku: 'CHAIR-1', name: 'Chair', quantity: 2, unitPrice: '50', discount: '0', taxRate: null, sourceProductId: '5', destinationProductId: null, unitOfMeasure: null, serials: [] }],
-    prices: 'gross',
+    prices: 'net',
     discounts: [],
     surcharges: [],
-    tax: null,
+    tax: '16',
     total: '116',
     fees: [],
     refs: {},
@@ -95,10 +95,10 @@ async function exportOnce(destination: OrderDestination, o: Order): Promise<{ id
   return { id: ref.id, found: existing !== null };
 }
 
-t.test('a poll reads 250 orders in pages inside a fixed window, and the next poll starts an overlap back', async (t) => {
+t.test('the first poll reads the first-start window by creation date; later polls follow ids, so an order stored late is read whatever its date', async (t) => {
   const { fake, source, clock } = await setup(t);
-  for (let n = 0; n < 250; n++) fake.addOrder({ referencia: `ML-${n}`, fecha_orden: wallTime(0, n * 10) });
   fake.addOrder({ referencia: 'TOO-EARLY', fecha_orden: '2026-03-02 07:59:59' });
+  for (let n = 0; n < 250; n++) fake.addOrder({ referencia: `ML-${n}`, fecha_orden: wallTime(0, n * 10) });
 
   const pages = await collect(source.changedOrders(null, window, signal));
   t.same(
@@ -107,32 +107,71 @@ t.test('a poll reads 250 orders in pages inside a fixed window, and the next pol
   );
   const numbers = pages.flatMap((p) => [...p.orders.values()].map((f) => f.number));
   t.equal(new Set(numbers).size, 250);
-  t.notOk(numbers.includes('TOO-EARLY'));
-  t.ok(pages.slice(0, 3).every((p) => p.cursor === JSON.stringify({ from: '2026-03-02T14:00:00.000Z' })), 'an unfinished window restarts at its start');
-  t.equal(pages[3]?.cursor, JSON.stringify({ from: '2026-03-02T15:58:00.000Z' }), 'the end of the window, less the overlap');
+  t.ok(numbers.includes('1-ML-0'), 'numbers are marketplace and referencia');
+  t.notOk(numbers.includes('1-TOO-EARLY'), 'created before the first-start window');
+  t.ok(pages.slice(0, 3).every((p) => p.cursor === JSON.stringify({ from: '2026-03-02T14:00:00.000Z' })), 'an unfinished first poll restarts at its start');
+  t.same(JSON.parse(pages[3]?.cursor ?? ''), { marks: [{ at: '2026-03-02T16:00:00.000Z', next: 500252 }] }, 'then ids: every id below 500252 was read');
   t.same(
-    fake.requests.map((r) => [r.query['after'], r.query['before'], r.query['limit'], r.query['offset']]),
-    [0, 100, 200, 250].map((offset) => ['2026-03-02T08:00:00', '2026-03-02T10:00:00', '100', String(offset)]),
+    fake.requests.map((r) => [r.query['after'], r.query['before'], r.query['afterid'], r.query['limit'], r.query['offset']]),
+    [0, 100, 200, 250].map((offset) => ['2026-03-02T08:00:00', undefined, undefined, '100', String(offset)]),
   );
 
-  const first = pages[0]?.orders.get('500001');
-  t.match(first, { kind: 'ready', number: 'ML-0', order: { source: { connector: 'marketsync', id: '500001' }, total: 116, lines: [{ quantity: 1, unitPrice: 100 }] } });
+  const first = pages[0]?.orders.get('500002');
+  t.match(first, { kind: 'ready', number: '1-ML-0', order: { source: { connector: 'marketsync', id: '500002' }, total: '116', lines: [{ quantity: 1, unitPrice: '100' }] } });
 
-  fake.addOrder({ referencia: 'LATE', fecha_orden: '2026-03-02 09:59:00' });
+  // The documentation's own example: ordered at midnight, stored at 11:46 — a day later here.
+  fake.addOrder({ referencia: 'LATE', fecha_orden: '2026-03-01 00:00:00' });
   fake.addOrder({ referencia: 'NEW', fecha_orden: '2026-03-02 10:03:00' });
   clock.now += 5 * 60_000;
   fake.requests.length = 0;
-  const next = await collect(source.changedOrders(pages[3]?.cursor ?? null, window, signal));
+  const second = await collect(source.changedOrders(pages[3]?.cursor ?? null, window, signal));
   t.same(
-    next.flatMap((p) => [...p.orders.values()].map((f) => f.number)),
-    ['LATE', 'NEW'],
-    'an order stored late inside the overlap is still read',
+    second.flatMap((p) => [...p.orders.values()].map((f) => f.number)),
+    ['1-LATE', '1-NEW'],
+    'an order stored late, dated a day back, is read',
   );
-  t.match(fake.requests[0]?.query, { after: '2026-03-02T09:58:00', before: '2026-03-02T10:05:00' });
+  t.same(fake.requests.map((r) => [r.query['afterid'], r.query['after']]), [['500252', undefined], ['500252', undefined]]);
+  const secondCursor = second.at(-1)?.cursor ?? '';
+  t.same(JSON.parse(secondCursor), {
+    marks: [
+      { at: '2026-03-02T16:00:00.000Z', next: 500252 },
+      { at: '2026-03-02T16:05:00.000Z', next: 500254 },
+    ],
+  });
+
+  // An id given out before another but committed after it: invisible to the second poll, read by the third,
+  // which starts at the mark of the poll that ended at least the overlap before the last one.
+  fake.addRawOrder({ ...fake.orders().at(-1)!, id: '500253', referencia: 'COMMITTED-LATE' });
+  fake.orders();
+  clock.now += 5 * 60_000;
+  fake.requests.length = 0;
+  const third = await collect(source.changedOrders(secondCursor, window, signal));
+  t.ok(
+    third.flatMap((p) => [...p.orders.values()].map((f) => f.number)).includes('1-COMMITTED-LATE'),
+    'the order committed late is read',
+  );
+  t.equal(fake.requests[0]?.query['afterid'], '500252');
+  t.same(
+    JSON.parse(third.at(-1)?.cursor ?? '').marks.map((m: { next: number }) => m.next),
+    [500254, 500254],
+    'marks older than the one a later poll may start from are dropped',
+  );
 
   fake.requests.length = 0;
   await collect(source.changedOrders('not json', window, signal));
   t.equal(fake.requests[0]?.query['after'], '2026-03-02T08:00:00', 'an unreadable cursor starts at "since"');
+  fake.requests.length = 0;
+  await collect(source.changedOrders(JSON.stringify({ from: '2026-03-02T15:00:00.000Z' }), window, signal));
+  t.equal(fake.requests[0]?.query['after'], '2026-03-02T09:00:00', "a creation-time cursor of an earlier version is read as the first-start window");
+});
+
+t.test('a 5xx or a timeout on a page is tried again; the poll goes on', async (t) => {
+  const { fake, source } = await setup(t, { config: { readAttempts: 3 } });
+  for (let n = 0; n < 3; n++) fake.addOrder({ referencia: `R-${n}`, fecha_orden: wallTime(n) });
+  fake.inject({ kind: 'status', status: 502 });
+  fake.inject({ kind: 'status', status: 500 });
+  const pages = await collect(source.changedOrders(null, window, signal));
+  t.equal(pages.flatMap((p) => [...p.orders.keys()]).length, 3);
 });
 
 t.test('a broken order is one invalid entry; the rest of its page is read', async (t) => {
@@ -147,14 +186,14 @@ t.test('a broken order is one invalid entry; the rest of its page is read', asyn
   });
   const [page] = await collect(source.changedOrders(null, window, signal));
   t.same([...(page?.orders.keys() ?? [])], ['500001', '500002', '500003', '600000']);
-  t.match(page?.orders.get('600000'), { kind: 'invalid', number: 'BAD-1', error: { code: 'MARKETSYNC_BAD_ORDER', message: /total: expected a number, got "1\.160,00"/ } });
-  t.match(page?.orders.get('500002'), { kind: 'ready', order: { total: 116 } });
+  t.match(page?.orders.get('600000'), { kind: 'invalid', number: '1-BAD-1', error: { code: 'MARKETSYNC_BAD_ORDER', message: /total: expected an amount, got "1\.160,00"/ } });
+  t.match(page?.orders.get('500002'), { kind: 'ready', order: { total: '116' } });
   t.match(page?.orders.get('500003'), {
     kind: 'ready',
     order: {
       lines: [
-        { sku: 'RED', quantity: 2, unitPrice: 30 },
-        { sku: 'BLUE', quantity: 1, unitPrice: 30 },
+        { sku: 'RED', quantity: 2, unitPrice: '30' },
+        { sku: 'BLUE', quantity: 1, unitPrice: '30' },
       ],
     },
   });
@@ -227,21 +266,41 @@ t.test('look before create: a second export finds the first', async (t) => {
   t.same(await destination.find(order('S0004'), signal), null, 'only the exact number matches');
 });
 
-t.test('a create the look-up cannot see is stopped, not repeated', async (t) => {
-  const { fake, destination } = await setup(t, { config: { filters: { byReference: 'ids' } } });
+t.test('a create answers its id at once; the read-back by id sees only the order we sent', async (t) => {
+  const { fake, destination } = await setup(t);
+  const o = order('S1');
+  const created = await destination.create(o, signal);
+  t.same(created, { id: '500001', status: null }, 'the id from the create answer, before any look-up');
+  t.equal(fake.requests.filter((r) => r.method === 'GET').length, 0);
+  t.match(await destination.readBack?.(o, '500001', signal), { id: '500001', status: 'paid' });
+  t.equal(await destination.readBack?.(o, '500999', signal), null, 'an id Marketsync does not have');
+  const other = fake.addOrder({ referencia: 'S1', market_id: 1 });
+  const err = await failure(destination.readBack?.(o, String(other['id']), signal) ?? Promise.resolve());
+  t.match(err, { kind: 'permanent', code: 'FOREIGN_ORDER' }, 'an id that names another order is not bound');
+  t.match(err.message, /numbered S1 .*odoo order 42.*id 500002 \(market 1\)/);
+});
+
+t.test('a create whose answer has no id falls back to the look-up, and stops when that cannot see it', async (t) => {
+  const { fake, destination } = await setup(t, { config: { filters: { byReference: 'ids' } }, fake: { createAnswer: 'result' } });
   const err = await failure(destination.create(order('S1'), signal));
-  t.match(err, { kind: 'permanent', code: 'MARKETSYNC_LOOKUP_BROKEN', context: { createdIds: ['500001'] } });
-  t.match(err.message, /accepted order S1 \(id 500001\).*"ids" filter.*filters\.byReference/);
+  t.match(err, { kind: 'permanent', code: 'MARKETSYNC_LOOKUP_BROKEN' });
+  t.match(err.message, /accepted order S1 without saying its id.*"ids" filter.*filters\.byReference/);
   t.equal(fake.orders().length, 1);
 });
 
-t.test('two orders with one number are reported, not chosen between', async (t) => {
+t.test('two marketplaces may use one number: only the order we sent is ours, another is a FOREIGN_ORDER, two of ours are reported', async (t) => {
   const { fake, destination } = await setup(t);
   fake.addOrder({ referencia: 'S7', market_id: 4 });
-  fake.addOrder({ referencia: 'S7', market_id: 8, estatus: 'paid' });
-  const err = await failure(destination.find(order('S7'), signal));
-  t.match(err, { kind: 'permanent', code: 'DUPLICATE_AT_DESTINATION', context: { marketsyncIds: ['500001', '500002'] } });
-  t.match(err.message, /2 orders numbered S7/);
+  const foreignErr = await failure(destination.find(order('S7'), signal));
+  t.match(foreignErr, { kind: 'permanent', code: 'FOREIGN_ORDER', context: { marketsyncIds: ['500001'] } });
+  t.match(foreignErr.message, /numbered S7 that is not the one order-bridge sends .*id 500001 \(market 4\): its orden_id is \d+, ours 42, its goods are SKU-500001×1, ours CHAIR-1×2/);
+
+  const ours = await destination.create(order('S7'), signal);
+  t.match(await destination.find(order('S7'), signal), { id: ours.id }, 'ours is found among the foreign one');
+  await destination.create(order('S7'), signal);
+  const twice = await failure(destination.find(order('S7'), signal));
+  t.match(twice, { kind: 'permanent', code: 'DUPLICATE_AT_DESTINATION' });
+  t.match(twice.message, /2 orders numbered S7 that we sent/);
 });
 
 t.test('status: read back after an update with a comment', async (t) => {
@@ -273,6 +332,9 @@ t.test('config: defaults, https, and the registered connector keeps its secrets 
     kitQuantities: 'expanded',
     readCharges: false,
     createStatus: 'paid',
+    currency: 'MXN',
+    surchargeSku: null,
+    readAttempts: 5,
   });
   const http = marketsyncConfigSchema.safeParse({ baseUrl: 'http://sandbox.marketsync.mx', token, privateKey });
   t.notOk(http.success);
@@ -283,10 +345,10 @@ t.test('config: defaults, https, and the registered connector keeps its secrets 
 
   const fake = await startMarketsyncFake({ token, privateKey });
   t.teardown(() => fake.close());
-  fake.addOrder({ referencia: 'R1' });
   const { context, exchanges, scrubber } = connectorContext('marketsync');
   const connector = marketsyncConnector.create(marketsyncConfigSchema.parse({ baseUrl: `${fake.url}/`, token, privateKey }), context);
-  t.match(await connector.destination?.find(order('R1'), signal), { id: '500001', status: 'Pendiente' });
+  const made = await connector.destination!.create(order('R1'), signal);
+  t.match(await connector.destination?.find(order('R1'), signal), { id: made.id, status: 'paid' });
   const logged = scrubber.scrub(JSON.stringify(exchanges));
   t.ok(exchanges.length > 0);
   t.notOk(logged.includes(token), 'token scrubbed');

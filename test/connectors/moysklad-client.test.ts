@@ -114,6 +114,22 @@ t.test('a repeated create of the same order returns the first sale (syncId), eve
   t.equal(fake.demands().length, 1);
 });
 
+t.test('a sale with our external code that this connection did not create (another syncId) is a FOREIGN_ORDER, never bound', async (t) => {
+  const { fake, config } = await setup(t);
+  fake.addProduct({ article: 'GOOD' });
+  const other = createMoySkladConnector(config, connectorContext('another-moysklad').context).destination!;
+  await other.create(order('P-7', 'GOOD'), AbortSignal.timeout(5000));
+  const destination = createMoySkladConnector(config, connectorContext('moysklad').context).destination!;
+  const err = await destination.find(order('P-7', 'GOOD'), AbortSignal.timeout(5000)).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  t.match(err, { kind: 'permanent', code: 'FOREIGN_ORDER', message: /external code P-7 .*did not create for this connection/ });
+  t.equal(fake.demands().length, 1, 'nothing created');
+  const mine = await destination.create(order('P-8', 'GOOD'), AbortSignal.timeout(5000));
+  t.match(await destination.find(order('P-8', 'GOOD'), AbortSignal.timeout(5000)), { id: mine.id });
+});
+
 t.test('with autoOpen off, a sale waits for a shift instead of opening one', async (t) => {
   const { fake, config } = await setup(t, {}, { retailShift: { autoOpen: false } });
   fake.addProduct({ article: 'GOOD' });

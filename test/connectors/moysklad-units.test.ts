@@ -1,4 +1,5 @@
 import t from 'tap';
+import { positionSum } from '../../src/sandbox/moysklad/server.js';
 import { RequestBudget } from '../../src/connectors/moysklad/budget.js';
 import { requestWeight } from '../../src/connectors/moysklad/config.js';
 import { charges, demandMoment, describeOrder, kopecks, toRetailDemand } from '../../src/connectors/moysklad/mapper.js';
@@ -172,4 +173,34 @@ t.test('the config asks for the attributes that "attributes" charges need', asyn
   t.notOk(moyskladConfigSchema.safeParse({ token: 'secret-token', ...ids, baseUrl: 'http://moysklad.example' }).success, 'plain http only to loopback');
   const realIds = { ...ids, organization: '7944ef04-f831-11e5-7a69-971500188b19' };
   t.ok(moyskladConfigSchema.safeParse({ token: 'secret-token', ...realIds }).success, "MoySklad's ids are not RFC 4122 UUIDs, and are accepted");
+});
+
+t.test('money: a coupon as discount percents on list prices, other currencies through the map, charges as a service; the rest refused', async (t) => {
+  const shift = { id: 'shift-1', name: '00007', moment: '2026-11-24 09:00:00.000' };
+  const base = { token: 'secret-token', ...ids };
+  const demand = (o: Order, settings: Record<string, unknown> = {}): Record<string, unknown> =>
+    toRetailDemand(o, { config: moyskladConfigSchema.parse({ ...base, ...settings }), shift, products, meta, attributeMeta: (id) => meta('a', id).meta, syncId: 's' });
+  const sumOf = (body: Record<string, unknown>): number =>
+    (body['positions'] as { price: number; quantity: number; discount: number }[]).reduce((acc, p) => acc + positionSum(p.price, p.quantity, p.discount), 0);
+
+  const coupon: Order = { ...order, discounts: [{ kind: 'coupon', code: 'AUTUMN', amount: '119.85' }], total: '1000' };
+  const discounted = demand(coupon);
+  t.match(discounted, { positions: [{ price: 49990 }, { price: 12005 }], noCashSum: 100000 });
+  t.ok((discounted['positions'] as { discount: number }[]).every((p) => p.discount > 0), 'the coupon shows as a discount on each position');
+  t.equal(sumOf(discounted), 100000, "the stand-in's own sum of the positions is the total");
+
+  const usd: Order = { ...order, currency: 'USD' };
+  t.throws(() => demand(usd), { code: 'AMOUNT_NOT_EXACT', message: /order 0001-1 was not sent to MoySklad: the customer paid 1119\.85 USD, and MoySklad would book that number in RUB.*currencies\.USD/ });
+  const usdId = '88888888-8888-4888-8888-888888888888';
+  t.match(demand(usd, { currencies: { USD: usdId } }), { rate: { currency: { meta: { href: `https://x/entity/currency/${usdId}` } } }, noCashSum: 111985 });
+
+  const shipped: Order = { ...order, surcharges: [{ kind: 'shipping', name: 'Доставка', amount: '250' }], total: '1369.85' };
+  t.throws(() => demand(shipped), { code: 'AMOUNT_NOT_EXACT', message: /would show 1119\.85 RUB \(a retail sale has no field for Доставка 250\.00 RUB\).*surchargeService/ });
+  const serviceId = '99999999-9999-4999-8999-999999999999';
+  const withService = demand(shipped, { surchargeService: serviceId });
+  t.match((withService['positions'] as unknown[]).at(-1), { quantity: 1, price: 25000, discount: 0, assortment: { meta: { type: 'service' } } });
+  t.equal(withService['noCashSum'], 136985);
+
+  const odd: Order = { ...order, lines: [{ ...order.lines[0]!, quantity: 3, unitPrice: '33.33333333' }], total: '100' };
+  t.equal(sumOf(demand(odd)), 10000, '100.00 for three units: a price in kopecks and a percent that make exactly 100.00');
 });

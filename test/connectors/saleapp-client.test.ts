@@ -138,14 +138,15 @@ t.test('delivery rules and bad fields are refused before any call', async (t) =>
 t.test('refusals in the envelope are permanent and carry the description', async (t) => {
   const { fake, client, exchanges } = await setup(t);
   const unknownProduct = await failure(client.createOrder(order('S1', { products: [{ id: 999, sku: 'NOPE', qty: 1, cost: 1 }] })));
-  t.match(unknownProduct, { kind: 'permanent', code: 'SALEAPP_NOT_FOUND', context: { system: 'saleapp', operation: 'Orders POST', httpStatus: 200 } });
+  t.match(unknownProduct, { kind: 'permanent', code: 'SALEAPP_PRODUCT_NOT_FOUND', context: { system: 'saleapp', operation: 'Orders POST', httpStatus: 200, order: 'S1' } });
+  t.match(unknownProduct.message, /^SaleApp refused order S1: "Товар не знайдено.*Add the product to SaleApp with that SKU/);
   t.match(unknownProduct.message, /Товар не знайдено: \{"id":999/);
   t.equal(exchanges.at(-1)?.fault, 'Товар не знайдено: {"id":999,"sku":"NOPE","qty":1,"cost":1}');
 
   const noAccount = new SaleAppClient({ baseUrl: fake.baseUrl, secretKey: key, timeoutMs: 2_000 });
   const refused = await failure(noAccount.createOrder(order('S1')));
   t.match(refused, { kind: 'permanent', code: 'SALEAPP_REFUSED', context: { description: 'Не вказано client_id' } });
-  t.equal(refused.message, 'SaleApp refused Orders POST: Не вказано client_id');
+  t.equal(refused.message, 'SaleApp refused order S1 (Orders POST): Не вказано client_id');
   t.equal(fake.orders().length, 0);
 });
 
@@ -163,7 +164,7 @@ t.test('a wrong or missing key is a permanent error naming the setting', async (
 t.test('the error flag: "false"/"true" strings, booleans and 0/1', async (t) => {
   const { client } = await setup(t, { fake: { errorFlag: 'boolean' } });
   t.same(await client.getOrders({ id: '1' }), []);
-  t.match(await failure(client.createOrder(order('S1', { products: [{ sku: 'NOPE', qty: 1, cost: 1 }] }))), { code: 'SALEAPP_NOT_FOUND' });
+  t.match(await failure(client.createOrder(order('S1', { products: [{ sku: 'NOPE', qty: 1, cost: 1 }] }))), { code: 'SALEAPP_PRODUCT_NOT_FOUND' });
 
   t.match(await failure(answering({ error: 'true', error_description: 'Помилка валідації' }).getOrders({ id: '1' })), { kind: 'permanent', code: 'SALEAPP_REFUSED' });
   t.match(await failure(answering({ error: 1, error_description: 'Помилка валідації' }).getOrders({ id: '1' })), { code: 'SALEAPP_REFUSED' });

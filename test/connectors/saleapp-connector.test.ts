@@ -54,6 +54,7 @@ async function setup(t: Test, settings: Record<string, unknown> = {}): Promise<H
     secretKey: key,
     clientId: 50,
     currencyId: 6,
+    currency: 'UAH',
     warehouseId: 7,
     tags: [8],
     commentField: 'comment',
@@ -147,6 +148,17 @@ t.test('export: look before create; a second export finds the first and creates 
   t.match(fake.order(74), { receiverPhone: '380678976756', lines: [{ productId: 42, qty: 2, cost: 49.79 }] });
 
   t.same(await destination.find(canonical('S00017'), signal), { id: '74', status: 'Новий' });
+  t.same(await destination.readBack?.(canonical('S00017'), '74', signal), { id: '74', status: 'Новий' }, 'read back by the id the create answered');
+  t.equal(await destination.readBack?.(canonical('S00017'), '75', signal), null);
+});
+
+t.test('an order with our external_id that is not what we send is a FOREIGN_ORDER, never bound', async (t) => {
+  const { fake, destination } = await setup(t);
+  fake.addOrder({ externalId: 'S00017', lines: [{ productId: 40, qty: 5, cost: 12.98, discountPercent: 0 }] });
+  const err = await failure(destination.find(canonical('S00017'), signal));
+  t.match(err, { kind: 'permanent', code: 'FOREIGN_ORDER', context: { order: 'S00017', saleAppId: '74' } });
+  t.match(err.message, /SaleApp already has order 1057 \(id 74\) with external_id S00017, but it is not the one order-bridge sends for odoo order 17: it has no UA25×2 of ours; it has UA23×5 besides; its goods come to 64\.90 UAH, ours to 99\.58 UAH/);
+  t.equal(fake.orders().length, 1, 'nothing created');
 });
 
 t.test('delivery rules are refused by check() before any call', async (t) => {
@@ -154,7 +166,7 @@ t.test('delivery rules are refused by check() before any call', async (t) => {
   const order = canonical('S1', { delivery_type: '3', city_ref: 'city-ref-kyiv' });
   const err = refusal(() => destination.check(order));
   t.match(err, { kind: 'permanent', code: 'CANNOT_SEND_TO_SALEAPP' });
-  t.match(err.message, /needs the carrier's branch REF \(branch_ref\): set refs\.branch_ref on the order/);
+  t.match(err.message, /needs the carrier's branch REF \(branch_ref\), and neither the order nor the connection gives one: set delivery\.branchRef of the SaleApp connection "shop-saleapp"/);
   t.match(await failure(destination.create(order, signal)), { code: 'CANNOT_SEND_TO_SALEAPP' }, 'create refuses it too');
   t.equal(fake.requests.length, 0, 'SaleApp saw no request');
 

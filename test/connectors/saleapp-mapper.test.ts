@@ -1,6 +1,6 @@
 import t from 'tap';
 import { saleAppConfigSchema } from '../../src/connectors/saleapp/config.js';
-import { fromSaleAppOrder, phoneDigits, saleAppMapping, toSaleAppOrder, type SaleAppMapping } from '../../src/connectors/saleapp/mapper.js';
+import { fromSaleAppOrder, phoneDigits, saleAppMapping, saleAppTotal, toSaleAppOrder, type SaleAppMapping } from '../../src/connectors/saleapp/mapper.js';
 import { saleAppListedOrderSchema, type SaleAppListedOrder } from '../../src/connectors/saleapp/schemas.js';
 import { isIntegrationError, type IntegrationError } from '../../src/core/errors.js';
 import type { Order } from '../../src/core/order.js';
@@ -10,6 +10,10 @@ const mapping: SaleAppMapping = {
   productIdKind: 'id',
   externalProductField: 'external_id',
   tags: [],
+  connection: 'shop-saleapp',
+  currency: 'UAH',
+  currencies: {},
+  keyType: 'organization',
 };
 
 function canonical(overrides: Partial<Order> = {}): Order {
@@ -92,9 +96,11 @@ t.test('every problem is found before sending, in one permanent error', async (t
   t.match(refusal(() => toSaleAppOrder(canonical({ refs: { delivery_type: '4' } }), mapping)).message, /refs\.delivery_type is "4", which is not a SaleApp delivery type/);
   t.match(
     refusal(() => toSaleAppOrder(canonical({ refs: { delivery_type: '3', city_ref: 'c' } }), mapping)).message,
-    /delivery type 3 \(Nova Poshta branch \(Нова Пошта відділення\)\) needs the carrier's branch REF \(branch_ref\): set refs\.branch_ref on the order/,
+    /delivery type 3 \(Nova Poshta branch \(Нова Пошта відділення\)\) needs the carrier's branch REF \(branch_ref\), and neither the order nor the connection gives one: set delivery\.branchRef of the SaleApp connection "shop-saleapp"/,
   );
-  t.match(refusal(() => toSaleAppOrder(canonical({ refs: { delivery_type: '5' } }), mapping)).message, /needs the carrier's city REF \(city_ref\): set refs\.city_ref on the order/);
+  const noCity = refusal(() => toSaleAppOrder(canonical({ refs: { delivery_type: '5' } }), mapping)).message;
+  t.match(noCity, /needs the carrier's city REF \(city_ref\), and neither the order nor the connection gives one: set delivery\.cityRef of the SaleApp connection "shop-saleapp" .*or use delivery\.type 1 \(pickup\) or 2 \(own delivery\)/);
+  t.notMatch(noCity, /refs\./, 'no advice a person at the source cannot follow');
 
   const many = refusal(() =>
     toSaleAppOrder(
@@ -103,20 +109,19 @@ t.test('every problem is found before sending, in one permanent error', async (t
         recipient: { ...canonical().recipient, name: ' ' },
         lines: [
           { ...canonical().lines[0]!, destinationProductId: 'abc' },
-          { ...canonical().lines[1]!, sku: null, unitPrice: '-1' },
+          { ...canonical().lines[1]!, sku: null },
         ],
       }),
       mapping,
     ),
   );
   t.same(many.context['problems'], [
-    "delivery type 3 (Nova Poshta branch (Нова Пошта відділення)) needs the carrier's city REF (city_ref): set refs.city_ref on the order",
-    "delivery type 3 (Nova Poshta branch (Нова Пошта відділення)) needs the carrier's branch REF (branch_ref): set refs.branch_ref on the order",
+    'delivery type 3 (Nova Poshta branch (Нова Пошта відділення)) needs the carrier\'s city REF (city_ref), and neither the order nor the connection gives one: set delivery.cityRef of the SaleApp connection "shop-saleapp" (the same place for every order), or use delivery.type 1 (pickup) or 2 (own delivery)',
+    'delivery type 3 (Nova Poshta branch (Нова Пошта відділення)) needs the carrier\'s branch REF (branch_ref), and neither the order nor the connection gives one: set delivery.branchRef of the SaleApp connection "shop-saleapp" (the same place for every order), or use delivery.type 1 (pickup) or 2 (own delivery)',
     'the recipient has no name',
     'refs.insurance_amount is "12.5", but SaleApp takes a whole non-negative amount',
     'product "Test 6" [UA25] has SaleApp product id "abc", which is not a positive whole number',
     'product "Test 4" has neither a SaleApp product id nor an SKU, so SaleApp cannot find it',
-    'product "Test 4" has a negative price (-1)',
   ]);
 });
 
@@ -174,7 +179,7 @@ function docOrder(overrides: Record<string, unknown> = {}): SaleAppListedOrder {
 }
 
 t.test('a SaleApp order as the canonical order', async (t) => {
-  const options = { timeZone: 'Europe/Kyiv', skipStatusIds: [] };
+  const options = { timeZone: 'Europe/Kyiv', skipStatusIds: [], currencies: {} };
   const fetched = fromSaleAppOrder(docOrder(), options);
   const recipient = {
     sourceId: null,
@@ -199,12 +204,12 @@ t.test('a SaleApp order as the canonical order', async (t) => {
       recipient,
       comment: null,
       lines: [
-        { sourceLineId: null, sku: 'UA23', name: 'Test 4', quantity: 1, unitPrice: '12.98', discount: '1.298', taxRate: null, sourceProductId: '40', destinationProductId: null, unitOfMeasure: null, serials: [] },
+        { sourceLineId: null, sku: 'UA23', name: 'Test 4', quantity: 1, unitPrice: '12.98', discount: '1.3', taxRate: null, sourceProductId: '40', destinationProductId: null, unitOfMeasure: null, serials: [] },
       ],
       discounts: [],
       surcharges: [],
       tax: null,
-      total: '11.682',
+      total: '11.68',
       fees: [],
       refs: {
         saleapp_id: '74',
@@ -226,7 +231,7 @@ t.test('a SaleApp order as the canonical order', async (t) => {
 });
 
 t.test('orders that are not to be exported, or cannot be read', async (t) => {
-  const options = { timeZone: 'Europe/Kyiv', skipStatusIds: [7] };
+  const options = { timeZone: 'Europe/Kyiv', skipStatusIds: [7], currencies: {} };
   t.match(fromSaleAppOrder(docOrder({ status_id: '7', status_name: 'Скасовано' }), options), {
     kind: 'skip',
     number: '1057',
@@ -240,4 +245,46 @@ t.test('orders that are not to be exported, or cannot be read', async (t) => {
 
   const empty = fromSaleAppOrder(docOrder({ products: [] }), options);
   t.match(empty.kind === 'invalid' ? empty.error : null, { code: 'NO_GOODS', message: 'SaleApp order 1057 has no products to deliver' });
+});
+
+t.test('money: currencies through the connection map, coupons and discounts as percents, charges as a product line; what SaleApp cannot hold is refused', async (t) => {
+  const euro = canonical({ currency: 'EUR' });
+  const unmapped = refusal(() => toSaleAppOrder(euro, mapping));
+  t.match(unmapped, { code: 'AMOUNT_NOT_EXACT' });
+  t.match(unmapped.message, /order S00017 was not sent to SaleApp: the customer paid 112\.56 EUR, and SaleApp would book that number in UAH.*Set connections\.shop-saleapp\.currencies\.EUR to the id of EUR in SaleApp/);
+  t.equal(toSaleAppOrder(euro, { ...mapping, currencies: { EUR: '7' } }).curency_id, '7');
+  t.equal(toSaleAppOrder(canonical(), mapping).curency_id, undefined, "the account's own currency needs no id");
+  t.match(refusal(() => toSaleAppOrder(euro, { ...mapping, keyType: 'counterparty' })).message, /counterparty key books every order in its own currency \(UAH\)/);
+
+  // Bizon's case: goods at 1000, paid 800 with a coupon.
+  const coupon = canonical({
+    lines: [{ ...canonical().lines[0]!, quantity: 1, unitPrice: '1000' }],
+    discounts: [{ kind: 'coupon', code: 'AUTUMN', amount: '200' }],
+    total: '800',
+  });
+  const withCoupon = toSaleAppOrder(coupon, mapping);
+  t.same(withCoupon.products, [{ qty: 1, cost: 1000, discount_percent: 20, id: 42, sku: 'UA25' }], 'the list price and the coupon as 20 %');
+  t.equal(saleAppTotal(withCoupon.products, 'UAH').toFixed(2), '800.00');
+
+  // Prices before tax (Marketsync, Odoo): SaleApp gets what a unit costs with tax.
+  const net = canonical({ prices: 'net', lines: [{ ...canonical().lines[1]!, quantity: 3, unitPrice: '100' }], tax: '48', total: '348' });
+  const taxed = toSaleAppOrder(net, mapping);
+  t.same(taxed.products, [{ qty: 3, cost: 116, discount_percent: 0, sku: 'UA23' }]);
+
+  const shipping = canonical({ surcharges: [{ kind: 'shipping', name: 'Доставка', amount: '60' }], total: '172.56' });
+  t.match(refusal(() => toSaleAppOrder(shipping, mapping)).message, /would show 112\.56 UAH \(SaleApp orders have no field for Доставка 60\.00 UAH\).*connections\.shop-saleapp\.surchargeSku/);
+  const shipped = toSaleAppOrder(shipping, { ...mapping, surchargeSku: 'DELIVERY' });
+  t.same(shipped.products.at(-1), { sku: 'DELIVERY', qty: 1, cost: 60, discount_percent: 0 });
+  t.equal(saleAppTotal(shipped.products, 'UAH').toFixed(2), '172.56');
+
+  // 100.00 for 3 units: 33.34 each, less a percent that makes exactly 100.00.
+  const odd = toSaleAppOrder(canonical({ lines: [{ ...canonical().lines[0]!, quantity: 3, unitPrice: '33.3333333333' }], total: '100' }), mapping);
+  t.equal(saleAppTotal(odd.products, 'UAH').toFixed(2), '100.00');
+});
+
+t.test('a SaleApp order read as a source: its currency from the connection, its discounts to the kopeck', async (t) => {
+  const base = { timeZone: 'Europe/Kyiv', skipStatusIds: [], currencies: { EUR: '7' }, currency: 'UAH', currencyId: '6' };
+  t.match(fromSaleAppOrder(docOrder(), base), { order: { currency: 'UAH' } });
+  t.match(fromSaleAppOrder(docOrder({ curency_id: '7' }), base), { order: { currency: 'EUR' } });
+  t.match(fromSaleAppOrder(docOrder({ curency_id: '9' }), base), { kind: 'invalid', error: { code: 'SALEAPP_UNKNOWN_CURRENCY', message: /currency 9.*"currencies"/ } });
 });

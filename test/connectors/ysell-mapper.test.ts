@@ -1,5 +1,5 @@
 import t from 'tap';
-import { toYsellOrder } from '../../src/connectors/ysell/mapper.js';
+import { toYsellOrder, ysellTotal } from '../../src/connectors/ysell/mapper.js';
 import type { Order } from '../../src/core/order.js';
 
 const order: Order = {
@@ -49,4 +49,15 @@ t.test('every problem is named in one message', async (t) => {
     code: 'CANNOT_SEND_TO_YSELL',
     message: /"Lamp" \[LAMP\] \(product id 5\) has no Ysell product id: set it on the product \(field ysell_product_id\).*"abc".*no city/,
   });
+});
+
+t.test('item prices are what the customer paid per unit: discounts, tax and delivery inside, to the cent of the total', async (t) => {
+  const total = (o: Order): string => ysellTotal(toYsellOrder(o).items, o.currency).toFixed(2);
+  const coupon: Order = { ...order, discounts: [{ kind: 'coupon', code: 'X', amount: '10' }], total: '80' };
+  t.match(toYsellOrder(coupon).items, [{ price: '40.00' }]);
+  const net: Order = { ...order, prices: 'net', tax: '18.9', total: '108.9', surcharges: [{ kind: 'service', name: 'Delivery', amount: '10' }] };
+  t.equal(total({ ...net, total: '121' }), '121.00', 'delivery and tax spread over the goods');
+  const odd: Order = { ...order, lines: [{ ...order.lines[0]!, quantity: 3, unitPrice: '33.3333333' }], total: '100' };
+  t.match(toYsellOrder(odd).items, [{ price: '33.333' }], 'the shortest price that makes the line: 3 × 33.333 = 99.999, 100.00 to the cent');
+  t.equal(total(odd), '100.00');
 });

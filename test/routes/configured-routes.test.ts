@@ -44,10 +44,12 @@ t.test('routes no code was written for work by configuration alone: Bizon365 →
   t.equal(inSaleApp.length, paid, 'one SaleApp order per paid Bizon365 order');
   const bizonNumbers = new Set(standIns.bizon.orders().filter((o) => o['paid'] === true).map((o) => String(o['_id'])));
   t.same(new Set(inSaleApp.map((o) => o.externalId)), bizonNumbers, 'keyed by the Bizon365 order number');
+  t.ok(inSaleApp.every((o) => o.currencyId === '8'), "Bizon's roubles booked in the SaleApp currency mapped for RUB");
 
   const sales = standIns.moysklad.demands();
   t.equal(sales.length, 12, 'one MoySklad retail sale per Marketsync order');
   t.same(new Set(sales.map((s) => s['externalCode'])), new Set(references));
+  t.ok(sales.every((s) => typeof s['rate'] === 'object'), 'pesos booked in the MoySklad currency mapped for MXN');
 
   // Again from the start: everything is recognised, nothing is created twice.
   await app.db('cursors').where('name', 'like', 'poll:%').del();

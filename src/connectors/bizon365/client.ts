@@ -6,7 +6,7 @@ import { bizonErrorBodySchema, bizonOrdersPageSchema, type BizonOrdersPage, type
 
 /** Bizon's documented ceiling for `limit`. */
 export const bizonMaxLimit = 100;
-/** A 429 that asks for a longer wait than this is left to the job engine, which honours its Retry-After. */
+/** A wait longer than this (a long Retry-After) is left to the job engine, which honours it. */
 const maxInClientWaitMs = 10_000;
 
 export interface Bizon365ClientOptions {
@@ -17,8 +17,8 @@ export interface Bizon365ClientOptions {
   timeoutMs: number;
   /** Least time between the starts of two requests. */
   minIntervalMs: number;
-  /** How many 429 answers to one read are waited out before the read fails. */
-  retries429: number;
+  /** How many times a read that met a 429, a 5xx, a timeout or a dropped connection is tried again before it fails. */
+  readRetries: number;
   exchanges?: ExchangeSink | undefined;
   fetch?: typeof fetch;
   /** Waits before a 429 is retried; tests pass one that records the wait instead of sleeping. */
@@ -181,15 +181,18 @@ export class Bizon365Client {
     });
   }
 
-  /** One page. A 429 is waited out a few times: reads are safe to repeat and the limit clears in a second. */
+  /**
+   * One page. Reads are safe to repeat: a 429, a 5xx, a timeout or a dropped connection is waited out a few
+   * times (Retry-After, else 1 s, 2 s, 4 s …) instead of failing the whole poll for one page.
+   */
   async getOrders(query: OrdersQuery, signal?: AbortSignal): Promise<BizonOrdersPage> {
     const request = { method: 'GET' as const, path: this.path, query: queryOf(query), signal };
     for (let attempt = 0; ; attempt++) {
       try {
         return (await this.http.json(bizonOrdersPageSchema, request)).data;
       } catch (err) {
-        if (!isIntegrationError(err) || err.code !== 'HTTP_429' || attempt >= this.options.retries429) throw err;
-        const waitMs = err.retryAfterMs ?? 1_000 * (attempt + 1);
+        if (!isIntegrationError(err) || err.kind !== 'retryable' || err.code === 'ABORTED' || attempt >= this.options.readRetries) throw err;
+        const waitMs = err.retryAfterMs ?? 1_000 * 2 ** attempt;
         if (waitMs > maxInClientWaitMs) throw err;
         await this.sleep(waitMs, signal);
       }

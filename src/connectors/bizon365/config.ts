@@ -31,8 +31,8 @@ export const bizon365ConfigSchema = z.strictObject({
   lookupDays: z.number().int().min(1).max(730).default(90),
   /** Spacing between two requests: Bizon asks for at most 2–3 requests a second. */
   minIntervalMs: z.number().int().min(0).max(60_000).default(350),
-  /** A 429 on a read is waited out (Retry-After, else 1 s, 2 s, …) this many times before the call fails. */
-  retries429: z.number().int().min(0).max(5).default(2),
+  /** A read that met a 429, a 5xx, a timeout or a dropped connection is tried again (Retry-After, else 1 s, 2 s, 4 s) this many times before the poll fails. */
+  readRetries: z.number().int().min(0).max(5).default(3),
   timeout: durationSchema.default(15_000),
   /** Put before Bizon's order number in the canonical order number, e.g. "BZ-", to keep numbers apart at a shared destination. */
   numberPrefix: z.string().max(20).default(''),

@@ -155,7 +155,7 @@ export function createBizon365Connector(
     token: config.token,
     timeoutMs: config.timeout,
     minIntervalMs: config.minIntervalMs,
-    retries429: config.retries429,
+    readRetries: config.readRetries,
     exchanges: context.exchanges,
     ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
   });

@@ -190,8 +190,9 @@ function isoCurrency(code: string | null): string | null {
 }
 
 function person(order: BizonOrder): Party {
-  // Russian order: first name, patronymic, family name ("Иван Петрович Сидоров").
-  const name = [order.firstname, order.middlename, order.lastname].filter((part) => part !== null).join(' ');
+  // Family name first, then given name and patronymic ("Сидоров Иван Петрович"): the order of ФИО / ПІБ,
+  // which is how the Russian- and Ukrainian-speaking systems Bizon orders go to (SaleApp's receiver_name) ask for it.
+  const name = [order.lastname, order.firstname, order.middlename].filter((part) => part !== null).join(' ');
   return {
     sourceId: null,
     name: name || order.email || order.phone || '',
@@ -248,6 +249,9 @@ function refs(order: BizonOrder): Record<string, string> {
   put('paidAmountRub', order.paid ? order.amount_RUR : order.partialPaid_RUR);
   put('paymentGate', order.gate);
   put('coupon', order.coupon);
+  // Bizon's `tax` is the seller's own tax on the sale (60 on 1000 in its example: the 6 % simplified tax),
+  // not a tax the customer pays on top or inside a price: kept for reference, never part of the amounts.
+  put('sellerTax', order.tax);
   put('channel', order.channel);
   put('partner', order.partner);
   put('partner2', order.partner2);

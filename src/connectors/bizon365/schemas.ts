@@ -76,6 +76,8 @@ export const bizonOrderSchema = z.looseObject({
   /** Present on partially paid orders only. */
   partialPaid: amount.nullish(),
   partialPaid_RUR: amount.nullish(),
+  /** The seller's tax on the order, as Bizon computes it (the document's example: 60 on 1000). */
+  tax: amount.nullish(),
   payments: z.array(bizonPaymentSchema).nullish(),
 });
 

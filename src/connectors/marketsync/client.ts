@@ -1,17 +1,18 @@
 import { z } from 'zod';
-import { permanent, retryable, type ErrorContext } from '../../core/errors.js';
+import { permanent, retryable, type ErrorContext, type IntegrationError } from '../../core/errors.js';
 import type { ExchangeSink } from '../../core/exchange.js';
 import { HttpJsonClient, snippet, statusFailure, type HttpAnswer, type HttpFailure, type HttpRequest } from '../../core/http-json.js';
 import { REDACTED } from '../../core/redact.js';
+import { withInlineRetry, type InlineRetry } from '../../core/retry.js';
 import {
   actionAnswerSchema,
   createdIdsSchema,
   idText,
   pedidoListSchema,
-  pedidoRefSchema,
+  pedidoOwnershipSchema,
   totalListSchema,
   type PedidoCreate,
-  type PedidoRef,
+  type PedidoOwnership,
   type StatusUpdate,
   type Total,
 } from './schemas.js';
@@ -36,6 +37,8 @@ export interface MarketsyncClientOptions extends Credentials {
   /** Least time between the end of one totales call and the start of the next. */
   totalsIntervalMs: number;
   filters: MarketsyncFilters;
+  /** How a read (a page, a look-up) is repeated on a 5xx, 429, timeout or reset before it fails. */
+  readRetry?: InlineRetry;
   exchanges?: ExchangeSink | undefined;
   fetch?: typeof fetch;
   /** The clock the request timestamps are taken from. */
@@ -88,23 +91,37 @@ export function describeError(answer: HttpAnswer, operation: string, context: Er
   }
   if (answer.status === 401 || answer.status === 403) {
     const fault = reason ?? `HTTP ${answer.status}`;
-    if (reason !== undefined && /timestamp|time|fecha|hora/i.test(reason)) {
-      const error = permanent(
-        'MARKETSYNC_CLOCK',
-        `${label} refused the time of our request ${operation} (HTTP ${answer.status}: ${reason}); requests carry this machine's time as Mexico City time, so its clock must be right to within a few minutes`,
-        { context, detail },
-      );
-      return { error, fault };
-    }
-    const why = reason === undefined ? '' : `: ${reason}`;
-    const error = permanent(
-      `HTTP_${answer.status}`,
-      `${label} refused our credentials for ${operation} (HTTP ${answer.status}${why}); check the connection's token and privateKey`,
-      { context, detail },
-    );
-    return { error, fault };
+    const said = `HTTP ${answer.status}${reason === undefined ? '' : `: ${reason}`}`;
+    return { error: refusal(reason ?? '', said, operation, context, answer.status, detail), fault };
   }
   return reason === undefined ? undefined : statusFailure(label, answer, operation, context, reason);
+}
+
+/**
+ * A refused request, told apart by what Marketsync says: a wrong timestamp is this machine's clock, a wrong
+ * signature is the private key or the encoding of a value (the documentation's two examples encode a space
+ * differently), a wrong version is ours; only a refused or unknown token is the credentials alone.
+ */
+function refusal(reason: string, said: string, operation: string, context: ErrorContext, status: number, detail: string): IntegrationError {
+  if (/timestamp|time|fecha|hora/i.test(reason)) {
+    return permanent(
+      'MARKETSYNC_CLOCK',
+      `${label} refused the time of our request ${operation} (${said}); requests carry this machine's time as Mexico City time, so its clock must be right to within a few minutes (NTP)`,
+      { context, detail },
+    );
+  }
+  if (/signature|firma/i.test(reason)) {
+    return permanent(
+      'MARKETSYNC_SIGNATURE',
+      `${label} refused the signature of our request ${operation} (${said}). Either the connection's privateKey is not the private key of its token (Mis usuarios → Reset Private Key gives a new one), ` +
+        'or Marketsync encodes some parameter value differently from the RFC 3986 encoding of its PHP example: if the key is right and only some requests fail, report them (their parameters are in the exchange log)',
+      { context, detail },
+    );
+  }
+  if (/version/i.test(reason)) {
+    return permanent('MARKETSYNC_VERSION', `${label} refused the API version of our request ${operation} (${said}); report it: order-bridge speaks version 1.0`, { context, detail });
+  }
+  return permanent(`HTTP_${status}`, `${label} refused our credentials for ${operation} (${said}); check the connection's token and privateKey`, { context, detail });
 }
 
 function abortError(operation: string): Error {
@@ -164,8 +181,10 @@ export class MarketsyncClient {
   private readonly http: HttpJsonClient;
   private readonly totals: CallSpacer;
   private readonly now: () => number;
+  private readonly readRetry: InlineRetry;
 
   constructor(private readonly options: MarketsyncClientOptions) {
+    this.readRetry = options.readRetry ?? { attempts: 5, backoff: { baseMs: 500, maxMs: 10_000 } };
     const sink = options.exchanges;
     this.http = new HttpJsonClient({
       system: 'marketsync',
@@ -186,10 +205,16 @@ export class MarketsyncClient {
     return { ...request, query: signedQuery(params, this.options, this.now()) };
   }
 
-  /** One page of GET /pedidos, the orders as they came (each is checked on its own by the mapper). */
+  /**
+   * One page of GET /pedidos, the orders as they came (each is checked on its own by the mapper). A read
+   * is safe to repeat: a 5xx, a 429, a timeout or a reset is tried again (signed anew each time) before it
+   * fails the poll or the look-up.
+   */
   async listPage(params: Record<string, string>, signal?: AbortSignal): Promise<unknown[]> {
-    const { data } = await this.http.json(pedidoListSchema, this.signed({ method: 'GET', path: pedidosPath, signal }, params));
-    return data.answer;
+    return withInlineRetry(this.readRetry, signal, async () => {
+      const { data } = await this.http.json(pedidoListSchema, this.signed({ method: 'GET', path: pedidosPath, signal }, params));
+      return data.answer;
+    });
   }
 
   /**
@@ -214,15 +239,15 @@ export class MarketsyncClient {
     }
   }
 
-  /** Orders numbered exactly `referencia` (the filter's matches are checked again here). */
-  async findByReference(referencia: string, signal?: AbortSignal): Promise<PedidoRef[]> {
-    const found = new Map<string, PedidoRef>();
+  /** Orders numbered exactly `referencia` (the filter's matches are checked again here), with what tells ours apart. */
+  async findByReference(referencia: string, signal?: AbortSignal): Promise<PedidoOwnership[]> {
+    const found = new Map<string, PedidoOwnership>();
     const operation = `GET ${pedidosPath}`;
     for await (const rows of this.pages({ [this.options.filters.byReference]: referencia }, findPageSize, signal, maxFindPages)) {
       for (const row of rows) {
-        const parsed = pedidoRefSchema.safeParse(row);
+        const parsed = pedidoOwnershipSchema.safeParse(row);
         if (!parsed.success) {
-          throw retryable('MALFORMED_RESPONSE', `${label} answered ${operation} with an order that has no readable id or referencia`, {
+          throw retryable('MALFORMED_RESPONSE', `${label} answered ${operation} with an order whose id, referencia, total or items cannot be read`, {
             context: { system: 'marketsync', operation },
             detail: snippet(JSON.stringify(row) ?? ''),
           });

@@ -43,6 +43,18 @@ export const marketsyncConfigSchema = z.strictObject({
   readCharges: z.boolean().default(false),
   /** Destination: the `estatus` a created order starts with (the E-Commerce list has paid, pending, …). */
   createStatus: z.string().min(1).max(30).default('paid'),
+  /**
+   * The currency of the account's amounts: Marketsync orders name none, and its marketplaces are Mexican.
+   * As a source it is every order's currency; as a destination, orders in another one are refused.
+   */
+  currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as "MXN"').default('MXN'),
+  /**
+   * Destination: the SKU of a product standing for shipping and service charges, sent as one more line per
+   * charge. Marketsync orders have no field for them, so without it an order with such a charge is refused.
+   */
+  surchargeSku: z.string().min(1).max(18).nullable().default(null),
+  /** Tries of a page read (the first included) on a 5xx, 429, timeout or dropped connection, before the poll fails. */
+  readAttempts: z.number().int().min(1).max(10).default(5),
 });
 
 export type MarketsyncConfig = z.infer<typeof marketsyncConfigSchema>;

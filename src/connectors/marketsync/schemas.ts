@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readAmount, type Amount } from '../../core/money.js';
 
 /**
  * Marketsync's wire shapes (controllers/pedidos.md). Answers write almost every value as a string
@@ -12,6 +13,14 @@ export const numberish = z.union([z.number(), z.string()]).transform((value, ctx
   if (typeof value === 'number') return value;
   if (decimalText.test(value)) return Number(value);
   ctx.addIssue({ code: 'custom', message: `expected a number, got "${value}"` });
+  return z.NEVER;
+});
+
+/** Money, kept as the exact decimal text it came as ("257.7586"), never through a binary float. */
+export const money = z.union([z.number(), z.string()]).transform((value, ctx): Amount => {
+  const read = readAmount(value);
+  if (read !== null) return read;
+  ctx.addIssue({ code: 'custom', message: `expected an amount, got "${String(value)}"` });
   return z.NEVER;
 });
 
@@ -47,7 +56,7 @@ export const pedidoItemSchema = z.object({
   modelo: text,
   descripcion: text,
   cantidad: numberish,
-  precio: numberish,
+  precio: money,
   color: text,
   variacion: text,
   /** "1" when the marketplace ships the line itself, "0" when the seller does. */
@@ -64,8 +73,8 @@ export const pedidoSchema = z.object({
   referencia: z.union([z.string().min(1), z.number()]).transform(String),
   fecha_pedido: text,
   fecha_autoriza: text,
-  total: numberish,
-  subtotal: numberish,
+  total: money,
+  subtotal: money,
   email: text,
   entregara: text,
   telefono: text,
@@ -83,8 +92,8 @@ export const pedidoSchema = z.object({
   shipping_id: text,
   fecha_orden: text,
   fecha: text,
-  envio: numberish.nullish(),
-  comision: numberish.nullish(),
+  envio: money.nullish(),
+  comision: money.nullish(),
   market_id: idText.nullish(),
   market: text,
   items: z.array(pedidoItemSchema),
@@ -98,13 +107,20 @@ export const pedidoRefSchema = z.looseObject({
   market_id: idText.nullish(),
 });
 
+/** What tells an order we created from another one with the same number: its amounts, internal id and goods. */
+export const pedidoOwnershipSchema = pedidoRefSchema.extend({
+  total: money,
+  orden_id: text,
+  items: z.array(z.looseObject({ sku: text, cantidad: numberish })).nullish(),
+});
+
 /** One row of GET /pedidos/totales/{id}: SUBTOTAL, IVA, TOTAL, PAGO_*, ENVIO_COSTO, OTROS_INGRESOS, OTROS_EGRESOS. */
 export const totalSchema = z.object({
   id: numberish.nullish(),
   pedido_id: numberish.nullish(),
   concepto: z.string(),
   label: text,
-  total: numberish,
+  total: money,
   estado: numberish.nullish(),
   fecha: z.string().nullish(),
 });
@@ -166,6 +182,7 @@ export type KitComponent = z.infer<typeof kitComponentSchema>;
 export type PedidoItem = z.infer<typeof pedidoItemSchema>;
 export type Pedido = z.infer<typeof pedidoSchema>;
 export type PedidoRef = z.infer<typeof pedidoRefSchema>;
+export type PedidoOwnership = z.infer<typeof pedidoOwnershipSchema>;
 export type Total = z.infer<typeof totalSchema>;
 export type LineaCreate = z.infer<typeof lineaCreateSchema>;
 export type PedidoCreate = z.infer<typeof pedidoCreateSchema>;

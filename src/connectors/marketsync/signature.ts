@@ -6,6 +6,11 @@ import { formatWallTime, parseWallTime } from '../../core/wall-time.js';
  * (Mexico City wall-clock time) and `version=1.0`; `signature` is the HMAC-SHA256, in lowercase hex and
  * keyed with the private key, of the query built from every other parameter sorted by name, each
  * `name=value` URL-encoded, joined by `&`. The signature is appended last and is not itself signed.
+ *
+ * The encoding is RFC 3986, as the PHP example does it (`rawurlencode`, links/keys.md): a space is `%20`.
+ * The Python 2.7 example's `urlencode` writes `+` (and `%7E` for `~`); the two agree on every value without
+ * a space, `~` or `*`, which is all the documented parameters carry. A server written in PHP that rebuilds
+ * the string with rawurlencode, as its example does, refuses the other encoding.
  */
 
 export const marketsyncZone = 'America/Mexico_City';
@@ -21,17 +26,14 @@ export interface Credentials {
 const unreserved = /^[A-Za-z0-9_.~-]$/;
 
 /**
- * Python 3's `quote_plus`, which the documented example encodes with (`urllib.urlencode`): letters,
- * digits and `_.-~` stay, a space becomes `+`, every other UTF-8 byte becomes `%XX`. It differs from
- * `encodeURIComponent`, which keeps `!'()*`, and from PHP's `rawurlencode`, which writes a space as `%20`.
+ * PHP's `rawurlencode` (RFC 3986): letters, digits and `-_.~` stay, every other UTF-8 byte becomes `%XX`,
+ * a space `%20`. It differs from `encodeURIComponent`, which keeps `!'()*`.
  */
-export function quotePlus(value: string): string {
+export function rawUrlEncode(value: string): string {
   let out = '';
   for (const byte of Buffer.from(value, 'utf8')) {
     const char = String.fromCharCode(byte);
-    if (unreserved.test(char)) out += char;
-    else if (byte === 0x20) out += '+';
-    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    out += unreserved.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }
@@ -41,7 +43,7 @@ export function canonicalQuery(params: Readonly<Record<string, string>>): string
   return Object.keys(params)
     .filter((name) => name !== 'signature')
     .sort()
-    .map((name) => `${quotePlus(name)}=${quotePlus(params[name] ?? '')}`)
+    .map((name) => `${rawUrlEncode(name)}=${rawUrlEncode(params[name] ?? '')}`)
     .join('&');
 }
 

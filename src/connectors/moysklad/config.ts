@@ -47,6 +47,18 @@ export const moyskladConfigSchema = z
     /** How the buyer paid: marketplaces pay the seller by transfer. */
     payment: z.enum(['noCash', 'cash']).default('noCash'),
     vat: z.number().int().min(0).max(100).default(0),
+    /** The ISO 4217 code of the account's accounting currency: sales in it need no currency of their own. */
+    currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as "RUB"').default('RUB'),
+    /**
+     * Other order currencies and the id of each in MoySklad (Справочники → Валюты, or GET /entity/currency):
+     * a sale in such a currency is written in it (`rate.currency`). An order in a currency not listed is refused.
+     */
+    currencies: z.record(z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as "USD"'), id).default({}),
+    /**
+     * A MoySklad service (Товары и услуги → Услуга, e.g. "Доставка") that stands for an order's shipping and
+     * service charges, one position each. Without it an order with such a charge is refused.
+     */
+    surchargeService: id.optional(),
     retailShift: z
       .strictObject({
         /** Open a shift when an order needs one and none is open (otherwise the order waits for `shift open`). */

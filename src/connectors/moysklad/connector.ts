@@ -74,20 +74,34 @@ export function createMoySkladConnector(config: MoySkladConfig, context: Connect
     return result;
   }
 
+  const syncIdOf = (order: Order): string => uuidV5(`${context.name}:${order.number}`, syncNamespace);
+
   const lookups = new DataLoader<string, DestinationRef | null>(
     (numbers) =>
       batchContext(async () => {
         const found = await client.findDemandsByExternalCode(numbers, signal());
         return numbers.map((number) => {
           const matches = found.filter((d) => d.externalCode === number);
-          if (matches.length > 1) {
+          // Ours carry the syncId we derive from the number; a sale someone else made with this external code is not ours.
+          const ownSyncId = uuidV5(`${context.name}:${number}`, syncNamespace);
+          const mine = matches.filter((d) => d.syncId?.toLowerCase() === ownSyncId);
+          const foreign = matches.filter((d) => d.syncId?.toLowerCase() !== ownSyncId);
+          if (mine.length === 0 && foreign.length > 0) {
+            return permanent(
+              'FOREIGN_ORDER',
+              `MoySklad already has a retail sale with external code ${number} (${foreign.map((m) => m.name ?? m.id).join(', ')}) that order-bridge did not create for this connection (its syncId is not ours); ` +
+                'it was left alone and nothing was created. Change that sale\'s external code in MoySklad (or give the route\'s source a number prefix), then replay the job.',
+              { context: { system: 'moysklad', externalCode: number, moyskladIds: foreign.map((m) => m.id) } },
+            );
+          }
+          if (mine.length > 1) {
             return permanent(
               'DUPLICATE_AT_DESTINATION',
-              `MoySklad has ${matches.length} retail sales with external code ${number} (${matches.map((m) => m.name ?? m.id).join(', ')}); remove the extra ones, then replay the job`,
+              `MoySklad has ${mine.length} retail sales with external code ${number} (${mine.map((m) => m.name ?? m.id).join(', ')}); remove the extra ones, then replay the job`,
               { context: { system: 'moysklad', externalCode: number } },
             );
           }
-          const match = matches[0];
+          const match = mine[0];
           return match === undefined ? null : toRef(match);
         });
       }),
@@ -110,7 +124,7 @@ export function createMoySkladConnector(config: MoySkladConfig, context: Connect
             products,
             meta: (type, id) => client.meta(type, id),
             attributeMeta,
-            syncId: uuidV5(`${context.name}:${order.number}`, syncNamespace),
+            syncId: syncIdOf(order),
           }),
         );
         positions.push(index);

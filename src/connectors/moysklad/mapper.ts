@@ -1,6 +1,6 @@
 import { permanent } from '../../core/errors.js';
-import { dec, minorUnits, sum } from '../../core/money.js';
-import { inexactAtDestination, payableParts } from '../../core/order-amounts.js';
+import { dec, formatMoney, minorUnits, sum } from '../../core/money.js';
+import { inexactAtDestination, payableParts, percentLine, percentLineAmount } from '../../core/order-amounts.js';
 import type { Order } from '../../core/order.js';
 import type { MoySkladConfig } from './config.js';
 import type { Meta } from './schemas.js';
@@ -76,6 +76,78 @@ export function unknownArticles(order: Order, products: ReadonlyMap<string, Meta
   return [...new Set(order.lines.map((line) => line.sku ?? '').filter((sku) => !products.has(sku)))];
 }
 
+interface DemandMoney {
+  positions: Record<string, unknown>[];
+  /** The sale's sum in hundredths of its currency, as MoySklad computes it from the positions. */
+  sum: number;
+  rate?: { currency: { meta: Meta } };
+}
+
+/**
+ * The sale's money as MoySklad holds it: positions with a price in hundredths (kopecks) and a discount
+ * percent, each rounded to a whole hundredth, in the order's currency (`rate`, for a currency other than
+ * the account's). The list price is kept when the source's prices include tax, so coupons and discounts
+ * show as percents; the order's discounts are spread over the lines. Charges are positions of the
+ * configured service. Whatever MoySklad cannot hold exactly is refused with the amounts and the setting.
+ */
+function demandMoney(order: Order, context: DemandContext): DemandMoney {
+  const { config } = context;
+  const currency = order.currency ?? config.currency;
+  let rate: DemandMoney['rate'];
+  if (currency !== config.currency) {
+    const id = config.currencies[currency];
+    if (id === undefined) {
+      throw permanent(
+        'AMOUNT_NOT_EXACT',
+        `order ${order.number} was not sent to MoySklad: the customer paid ${formatMoney(order.total, currency)}, and MoySklad would book that number in ${config.currency}, because the connection names no MoySklad currency for ${currency}. ` +
+          `Add ${currency} in MoySklad (Справочники → Валюты) and set currencies.${currency} of the MoySklad connection to its id, then retry.`,
+        { context: { system: 'moysklad', order: order.number, total: order.total, currency } },
+      );
+    }
+    rate = { currency: context.meta('currency', id) };
+  }
+  const paid = payableParts(order);
+  if (paid.surcharges.length > 0 && config.surchargeService === undefined) {
+    throw inexactAtDestination(
+      order,
+      'MoySklad',
+      sum(paid.lines),
+      `a retail sale has no field for ${order.surcharges.map((s) => `${s.name} ${formatMoney(s.amount, currency)}`).join(', ')}`,
+      'Set surchargeService of the MoySklad connection to the id of a service (e.g. "Доставка") that stands for such charges, then retry.',
+    );
+  }
+  const hundredths = (value: string | number | ReturnType<typeof dec>): number => dec(value).times(100).integerValue().toNumber();
+  const positions: Record<string, unknown>[] = order.lines.map((line, index) => {
+    const share = paid.lines[index]!;
+    const held = percentLine(share, line.quantity, order.prices === 'gross' ? line.unitPrice : null, currency);
+    if (held === null) {
+      throw inexactAtDestination(
+        order,
+        'MoySklad',
+        dec(order.total).minus(share).plus(dec(line.unitPrice).dp(2).times(line.quantity)),
+        `line "${line.name}" comes to ${formatMoney(share, currency)} for ${line.quantity} units, which no price in kopecks and discount percent makes exactly`,
+        'Change the line at the source (for example split it so that each unit has a price in whole kopecks), then retry.',
+      );
+    }
+    return {
+      quantity: line.quantity,
+      price: hundredths(held.unitPrice),
+      discount: held.percent.toNumber(),
+      vat: config.vat,
+      vatEnabled: config.vat > 0,
+      assortment: { meta: context.products.get(line.sku ?? '') },
+    };
+  });
+  for (const charge of paid.surcharges) {
+    positions.push({ quantity: 1, price: hundredths(charge), discount: 0, vat: config.vat, vatEnabled: config.vat > 0, assortment: context.meta('service', config.surchargeService ?? '') });
+  }
+  const total = positions.reduce((acc, p) => acc + dec(percentLineAmount(dec(p['price'] as number).div(100), p['quantity'] as number, p['discount'] as number, currency)).times(100).toNumber(), 0);
+  if (total !== hundredths(dec(order.total).dp(2))) {
+    throw inexactAtDestination(order, 'MoySklad', dec(total).div(100), 'its positions do not add up to the total', 'Report the case: the amounts may be read wrongly.');
+  }
+  return rate === undefined ? { positions, sum: total } : { positions, sum: total, rate };
+}
+
 /** The retail sale for one order, written into the open shift. */
 export function toRetailDemand(order: Order, context: DemandContext): Record<string, unknown> {
   const { config, products, meta } = context;
@@ -87,35 +159,7 @@ export function toRetailDemand(order: Order, context: DemandContext): Record<str
       { context: { system: 'moysklad', order: order.number, articles: missing } },
     );
   }
-  const paid = payableParts(order);
-  if (paid.surcharges.length > 0) {
-    throw inexactAtDestination(order, 'MoySklad', sum(paid.lines), `a retail sale holds goods only, not ${order.surcharges.map((s) => s.name).join(', ')}`, 'Remove the charge at the source or send such orders to another destination.');
-  }
-  const positions = order.lines.map((line, index) => {
-    const linePaid = paid.lines[index]!;
-    const unit = linePaid.div(line.quantity);
-    if (!unit.isEqualTo(unit.dp(2))) {
-      throw inexactAtDestination(
-        order,
-        'MoySklad',
-        sum(order.lines.map((l, i) => paid.lines[i]!.div(l.quantity).dp(2).times(l.quantity))),
-        `line "${line.name}" costs ${linePaid.toFixed(2)} for ${line.quantity} units, which is no whole number of kopecks per unit`,
-        'Split the line at the source so that each unit has a price in whole kopecks.',
-      );
-    }
-    return {
-      quantity: line.quantity,
-      price: kopecks(unit.toFixed()),
-      discount: 0,
-      vat: config.vat,
-      vatEnabled: config.vat > 0,
-      assortment: { meta: products.get(line.sku ?? '') },
-    };
-  });
-  const sumKopecks = positions.reduce((total, p) => total + p.price * p.quantity, 0);
-  if (sumKopecks !== minorUnits(order.total, 'RUB')) {
-    throw inexactAtDestination(order, 'MoySklad', dec(sumKopecks).div(100), 'its positions do not add up to the total', 'Report the case: the amounts may be read wrongly.');
-  }
+  const money = demandMoney(order, context);
   const attributes: { meta: Meta; value: string | number }[] = [];
   const ids = config.attributes;
   if (ids.sourceStatus !== undefined) attributes.push({ meta: context.attributeMeta(ids.sourceStatus), value: order.status.raw });
@@ -135,8 +179,9 @@ export function toRetailDemand(order: Order, context: DemandContext): Record<str
     organization: meta('organization', config.organization),
     store: meta('store', config.store),
     agent: meta('counterparty', config.agent),
-    positions,
-    [config.payment === 'noCash' ? 'noCashSum' : 'cashSum']: sumKopecks,
+    ...(money.rate === undefined ? {} : { rate: money.rate }),
+    positions: money.positions,
+    [config.payment === 'noCash' ? 'noCashSum' : 'cashSum']: money.sum,
     ...(attributes.length > 0 ? { attributes } : {}),
   };
 }

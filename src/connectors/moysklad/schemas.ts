@@ -12,6 +12,8 @@ export const documentSchema = z.looseObject({
   id: z.string(),
   name: z.string().optional(),
   externalCode: z.string().optional(),
+  /** Set once at creation, never changed (§3.4): tells a sale we created from one with the same external code. */
+  syncId: z.string().optional(),
   moment: z.string().optional(),
   created: z.string().optional(),
   closeDate: z.string().optional(),

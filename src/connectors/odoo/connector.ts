@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChangedPage, Connector, ConnectorDefinition, FetchedOrder, OrderSource, PollWindow, SecretStore, WebhookTrigger } from '../../core/connector.js';
+import { withInlineRetry, type InlineRetry } from '../../core/retry.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { OdooActions } from './actions.js';
 import { malformed, OdooClient } from './client.js';
@@ -20,6 +21,9 @@ import {
   stockMoveRecord,
   type SaleOrderRecord,
 } from './schemas.js';
+
+/** A poll's page reads are repeated this often (the first included) on retryable failures, as Ozon's are. */
+const pageRetry: InlineRetry = { attempts: 4, backoff: { baseMs: 500, maxMs: 10_000 } };
 
 /** Where the poll is: the last (write_date, id) it read. */
 const cursorSchema = z.object({ writeDate: z.string(), id: z.number().int() });
@@ -165,13 +169,18 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
         const domain: XmlRpcValue[] = [['state', '=', 'sale']];
         if (after === null) domain.push(['write_date', '>=', start]);
         else domain.push('|', ['write_date', '>', after.writeDate], '&', ['write_date', '=', after.writeDate], ['id', '>', after.id]);
-        // Odoo's default order for sale.order is by date, not by change: ask for a stable keyset order.
-        const records = await searchOrders(domain, { order: 'write_date asc, id asc', limit: window.pageSize }, signal);
-        if (records.length === 0) return;
+        // Odoo's default order for sale.order is by date, not by change: ask for a stable keyset order. A page
+        // is only read, so a timeout, a 5xx or a dropped connection reads it again instead of failing the poll.
+        const page = await withInlineRetry(pageRetry, signal, async () => {
+          const records = await searchOrders(domain, { order: 'write_date asc, id asc', limit: window.pageSize }, signal);
+          return { records, orders: records.length === 0 ? null : await mapPage(records, signal) };
+        });
+        const records = page.records;
+        if (records.length === 0 || page.orders === null) return;
         const last = records[records.length - 1]!;
         after = { writeDate: last.write_date, id: last.id };
         const position = previous === null ? after : later(previous, after);
-        yield { orders: await mapPage(records, signal), cursor: JSON.stringify(position) };
+        yield { orders: page.orders, cursor: JSON.stringify(position) };
         if (records.length < window.pageSize) return;
       }
     },

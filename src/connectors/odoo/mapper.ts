@@ -1,3 +1,4 @@
+import { BigNumber } from 'bignumber.js';
 import { permanent } from '../../core/errors.js';
 import type { FetchedOrder } from '../../core/connector.js';
 import { amount, dec } from '../../core/money.js';
@@ -95,13 +96,16 @@ const statusByState: Record<string, Order['status']['normalized']> = {
 /**
  * A line's price before its discount and the discount as an amount, both without tax, from what Odoo
  * computed: `price_subtotal` is the line after its discount and without tax whether the price was typed
- * with or without tax, so the untaxed subtotal plus `amount_tax` is exactly Odoo's `amount_total`.
+ * with or without tax, so the untaxed subtotal plus `amount_tax` is exactly Odoo's `amount_total`. The
+ * unit price is rounded up at the fourth decimal where the division does not end, and the discount takes
+ * the difference, so that price × quantity − discount is the subtotal exactly and the discount is never
+ * negative.
  */
 function untaxed(line: SaleOrderLineRecord): { unitPrice: string; discount: string } {
   const subtotal = dec(line.price_subtotal);
   const kept = dec(1).minus(dec(line.discount).dividedBy(100));
   if (kept.isLessThanOrEqualTo(0)) return { unitPrice: amount(line.price_unit), discount: amount(dec(line.price_unit).times(line.product_uom_qty)) };
-  const unitPrice = subtotal.dividedBy(kept).dividedBy(line.product_uom_qty);
+  const unitPrice = subtotal.dividedBy(kept).dividedBy(line.product_uom_qty).dp(4, BigNumber.ROUND_CEIL);
   return { unitPrice: amount(unitPrice), discount: amount(unitPrice.times(line.product_uom_qty).minus(subtotal)) };
 }
 

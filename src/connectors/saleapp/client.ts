@@ -57,6 +57,7 @@ const busyWords =
   /спробуйте пізніше|попробуйте позже|try again|тимчасово|временно|temporar|перевантаж|перегруж|overload|забагато запит|слишком много запрос|too many|rate limit|ліміт запит|лимит запрос|timeout|тайм-аут|server error|помилка сервера|ошибка сервера|deadlock/i;
 
 function envelopeFailure(description: string, operation: string, context: ErrorContext, text: string): HttpFailure {
+  const order = typeof context['order'] === 'string' ? context['order'] : undefined;
   const detail = snippet(text);
   const withDescription = { context: { ...context, description }, detail };
   if (description === '') {
@@ -66,9 +67,16 @@ function envelopeFailure(description: string, operation: string, context: ErrorC
     ? permanent('SALEAPP_AUTH', `${label} did not accept our secret key on ${operation} ("${description}"): check secretKey and keyType of the SaleApp connection`, withDescription)
     : busyWords.test(description)
       ? retryable('SALEAPP_BUSY', `${label} could not do ${operation} now: ${description}`, withDescription)
-      : notFoundWords.test(description)
-        ? permanent('SALEAPP_NOT_FOUND', `${label} found nothing for ${operation}: ${description}`, withDescription)
-        : permanent('SALEAPP_REFUSED', `${label} refused ${operation}: ${description}`, withDescription);
+      : notFoundWords.test(description) && order !== undefined
+        ? permanent(
+            'SALEAPP_PRODUCT_NOT_FOUND',
+            `${label} refused order ${order}: "${description}" — one of its products is not in SaleApp under the id, external id or SKU we sent. ` +
+              'Add the product to SaleApp with that SKU (or give the product its SaleApp id at the source, or check productIdKind of the SaleApp connection), then retry.',
+            withDescription,
+          )
+        : notFoundWords.test(description)
+          ? permanent('SALEAPP_NOT_FOUND', `${label} found nothing for ${operation}: ${description}`, withDescription)
+          : permanent('SALEAPP_REFUSED', `${label} refused ${order === undefined ? operation : `order ${order} (${operation})`}: ${description}`, withDescription);
   return { error, fault: description };
 }
 
@@ -164,7 +172,7 @@ export class SaleAppClient {
     if (!parsed.success) throw badRequest('Orders POST', issues(parsed.error));
     const problems = deliveryProblems(parsed.data);
     if (problems.length > 0) throw badRequest('Orders POST', problems.map((p) => p.message));
-    const { data } = await this.call(saleAppCreateAnswerSchema, 'POST', { ...this.accountFields(true), ...orderFields(parsed.data) }, signal);
+    const { data } = await this.call(saleAppCreateAnswerSchema, 'POST', { ...this.accountFields(true), ...orderFields(parsed.data) }, signal, { order: parsed.data.external_id });
     return { id: data.create_id, description: data.error_description };
   }
 
@@ -206,8 +214,9 @@ export class SaleAppClient {
     return create ? { client_id: account.clientId, curency_id: account.currencyId, warehouse_id: account.warehouseId } : { client_id: account.clientId };
   }
 
-  private call<T>(schema: z.ZodType<T>, operation: SaleAppOperation, fields: Record<string, string>, signal: AbortSignal | undefined): Promise<{ data: T }> {
+  private call<T>(schema: z.ZodType<T>, operation: SaleAppOperation, fields: Record<string, string>, signal: AbortSignal | undefined, context?: ErrorContext): Promise<{ data: T }> {
     return this.http.json(schema, {
+      ...(context === undefined ? {} : { context }),
       // The document's PHP example posts every operation; method_type says which one it is.
       method: 'POST',
       path: '/Orders',

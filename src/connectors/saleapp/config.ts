@@ -8,6 +8,7 @@ export const defaultSaleAppBaseUrl = 'https://apps.conwix.com/server/api';
 
 const saleAppId = z.union([z.string().regex(/^\d+$/, 'expected a SaleApp id (digits)'), z.number().int().positive()]).transform(String);
 const ref = z.string().trim().min(1);
+const isoCode = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as "UAH"');
 
 function isTimeZone(name: string): boolean {
   try {
@@ -29,8 +30,24 @@ export const saleAppConfigSchema = z
      */
     keyType: z.enum(['organization', 'counterparty']).default('organization'),
     clientId: saleAppId.optional(),
+    /** With an organization key: the SaleApp currency of orders that name no currency of their own. */
     currencyId: saleAppId.optional(),
     warehouseId: saleAppId.optional(),
+    /**
+     * The ISO 4217 code of the account's own currency: the currency of `currencyId`, or with a counterparty
+     * key the one the key fixes. Orders in it go in as they are; a SaleApp order read as a source is in it.
+     */
+    currency: isoCode.optional(),
+    /**
+     * With an organization key: the SaleApp currency id (curency_id) for each order currency, e.g.
+     * { "UAH": 6, "EUR": 7 }. An order in a currency not mapped here (and not `currency`) is refused.
+     */
+    currencies: z.record(isoCode, saleAppId).default({}),
+    /**
+     * The SKU of the SaleApp product that stands for shipping and service charges (e.g. "Доставка"); each charge
+     * is sent as one such line. Without it an order with a charge is refused (SaleApp orders have no field for it).
+     */
+    surchargeSku: z.string().trim().min(1).optional(),
     timeout: durationSchema.default(15_000),
     /**
      * Used when an order's refs carry no `delivery_type` / `city_ref` / `branch_ref`. The REFs only make sense
@@ -61,6 +78,9 @@ export const saleAppConfigSchema = z
     skipStatusIds: z.array(z.number().int().nonnegative()).default([]),
   })
   .superRefine((config, ctx) => {
+    if (config.keyType === 'counterparty' && Object.keys(config.currencies).length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['currencies'], message: 'not used with a counterparty key (the key fixes the currency): set "currency" to its ISO code instead' });
+    }
     const account = ['clientId', 'currencyId', 'warehouseId'] as const;
     for (const field of account) {
       if (config.keyType === 'organization' && config[field] === undefined) {

@@ -1,8 +1,9 @@
 import type { ChangedPage, Connector, ConnectorContext, ConnectorDefinition, DestinationRef, FetchedOrder, OrderDestination, OrderSource } from '../../core/connector.js';
+import type { Order } from '../../core/order.js';
 import { permanent } from '../../core/errors.js';
 import { SaleAppClient } from './client.js';
 import { saleAppConfigSchema, type SaleAppConfig } from './config.js';
-import { fromSaleAppOrder, saleAppMapping, toSaleAppOrder } from './mapper.js';
+import { fromSaleAppOrder, saleAppMapping, saleAppNotOurs, toSaleAppOrder } from './mapper.js';
 import type { SaleAppListedOrder } from './schemas.js';
 
 function toRef(order: SaleAppListedOrder): DestinationRef {
@@ -27,8 +28,26 @@ export function createSaleAppConnector(config: SaleAppConfig, context: Connector
     timeoutMs: config.timeout,
     exchanges: context.exchanges,
   });
-  const mapping = saleAppMapping(config);
-  const readOptions = { timeZone: config.timeZone, skipStatusIds: config.skipStatusIds };
+  const mapping = saleAppMapping(config, context.name);
+  const readOptions = {
+    timeZone: config.timeZone,
+    skipStatusIds: config.skipStatusIds,
+    currency: config.currency,
+    currencies: config.currencies,
+    currencyId: config.currencyId,
+  };
+
+  /** A SaleApp order with our external_id is ours only when it holds what we send; another one is for a person. */
+  function ours(order: Order, found: SaleAppListedOrder): DestinationRef {
+    const why = saleAppNotOurs(toSaleAppOrder(order, mapping), found, order.currency);
+    if (why.length === 0) return toRef(found);
+    throw permanent(
+      'FOREIGN_ORDER',
+      `SaleApp already has order ${found.number ?? '?'} (id ${found.id}) with external_id ${order.number}, but it is not the one order-bridge sends for ${order.source.connector} order ${order.source.id}: ${why.join('; ')}. ` +
+        'It was left alone and nothing was created. Change that order\'s external_id in SaleApp (or give this route\'s source a number prefix), then replay the job.',
+      { context: { system: 'saleapp', order: order.number, saleAppId: found.id } },
+    );
+  }
 
   const destination: OrderDestination = {
     check(order) {
@@ -36,12 +55,16 @@ export function createSaleAppConnector(config: SaleAppConfig, context: Connector
     },
     async find(order, signal) {
       const found = await client.findByExternalId(order.number, signal);
-      return found === null ? null : toRef(found);
+      return found === null ? null : ours(order, found);
     },
     async create(order, signal) {
       const created = await client.createOrder(toSaleAppOrder(order, mapping), signal);
-      // The create answer carries only the id; the status is read by the status check like any other.
+      // The create answer carries only the id; the status is read back by it.
       return { id: created.id, status: null };
+    },
+    async readBack(order, destinationId, signal) {
+      const found = await client.getOrder(checkedOrderId(destinationId), signal);
+      return found === null ? null : ours(order, found);
     },
     async readStatus(destinationId, signal) {
       const order = await client.getOrder(checkedOrderId(destinationId), signal);

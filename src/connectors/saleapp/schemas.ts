@@ -59,6 +59,8 @@ export const saleAppOrderChangesSchema = z.object({
 export const saleAppCreateOrderSchema = saleAppOrderChangesSchema.extend({
   /** Our idempotency key (the source's order number): what we look up before creating. */
   external_id: z.string().min(1),
+  /** The order's currency (organization key); without it, the connection's currencyId. */
+  curency_id: z.string().regex(/^\d+$/).optional(),
   delivery_types: saleAppDeliveryTypeSchema,
   products: z.array(saleAppProductLineSchema).min(1),
   /** Keyed by each custom field's "API name" in the SaleApp settings; sent JSON-encoded. */
@@ -179,6 +181,8 @@ export const saleAppProductSchema = z.looseObject({
 /** A whole order as a source reads it: the model in the document, with the types its example shows. */
 export const saleAppOrderSchema = z.looseObject({
   id: idSchema,
+  /** Not in the document's model; read when an account sends it. */
+  curency_id: optionalTextSchema,
   number: idSchema,
   external_id: optionalTextSchema,
   status_id: idSchema.transform(Number),

@@ -1,9 +1,39 @@
 import { permanent } from '../../core/errors.js';
-import { dec } from '../../core/money.js';
+import { allocate, dec, formatMoney, minorDigits, sum, toMinor, type Decimal } from '../../core/money.js';
+import { inexactAtDestination, payableParts, unitPriceFor } from '../../core/order-amounts.js';
 import type { Order } from '../../core/order.js';
 import type { YsellCreateOrder, YsellCreateOrderItem } from './schemas.js';
 
-const money = (value: string): string => dec(value).toFixed(2);
+/** What Ysell shows for an order's items: each price × quantity to the cent (our reading; Ysell documents no total). */
+export function ysellTotal(items: readonly Pick<YsellCreateOrderItem, 'price' | 'qty'>[], currency: string | null): Decimal {
+  return sum(items.map((item) => toMinor(dec(item.price ?? 0).times(item.qty), currency)));
+}
+
+/**
+ * Ysell keeps a price per item and nothing else about money: no discount, no delivery. Each item's price is
+ * what the customer paid for it, tax included: its share of the total after line and order discounts, with
+ * delivery and service charges spread over the goods (a fulfilment order declares what its goods were sold
+ * for). Prices have up to four decimals where a line's amount does not divide into whole cents per unit; a
+ * line no such price makes exactly is refused with the amounts.
+ */
+function itemPrices(order: Order): string[] {
+  const paid = payableParts(order);
+  const lines = paid.surcharges.length === 0 ? paid.lines : allocate(order.total, paid.lines, order.currency);
+  return order.lines.map((line, index) => {
+    const share = lines[index] ?? dec(0);
+    const price = unitPriceFor(share, line.quantity, order.currency, 4);
+    if (price === null) {
+      throw inexactAtDestination(
+        order,
+        'Ysell',
+        dec(order.total).minus(share).plus(share.div(line.quantity).dp(4).times(line.quantity)),
+        `item "${line.name}" comes to ${formatMoney(share, order.currency)} for ${line.quantity} units, which no price with four decimals makes`,
+        'Split the line at the source so that each unit has a price Ysell can hold, then retry.',
+      );
+    }
+    return price.toFixed(Math.max(minorDigits(order.currency), price.decimalPlaces() ?? 0));
+  });
+}
 const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
 /**
@@ -14,7 +44,8 @@ export function toYsellOrder(order: Order): YsellCreateOrder {
   const problems: string[] = [];
   const hint = order.refs['destinationProductIdField'];
   const items: YsellCreateOrderItem[] = [];
-  for (const line of order.lines) {
+  const prices = itemPrices(order);
+  for (const [index, line] of order.lines.entries()) {
     const label = `"${line.name}"${line.sku ? ` [${line.sku}]` : ''}${line.sourceProductId ? ` (product id ${line.sourceProductId})` : ''}`;
     const pId = line.destinationProductId === null ? NaN : Number(line.destinationProductId);
     if (line.destinationProductId === null) {
@@ -22,7 +53,7 @@ export function toYsellOrder(order: Order): YsellCreateOrder {
     } else if (!Number.isInteger(pId) || pId <= 0) {
       problems.push(`product ${label} has Ysell product id "${line.destinationProductId}", which is not a positive whole number`);
     }
-    const item: YsellCreateOrderItem = { p_id: pId, qty: line.quantity, price: money(line.unitPrice) };
+    const item: YsellCreateOrderItem = { p_id: pId, qty: line.quantity, price: prices[index] ?? '0' };
     if (order.source.connector === 'odoo' && line.sourceProductId !== null) item.odoo_product_id = Number(line.sourceProductId);
     if (line.sku !== null) item.sku = line.sku;
     item.title = line.name;

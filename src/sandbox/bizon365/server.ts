@@ -13,9 +13,15 @@
  * - the answer `{skip, limit, total, list, dateBegin: "DD.MM.YYYY", dateEnd: "DD.MM.YYYY", search}` and the
  *   order fields, `goods` as a JSON array packed in a string, and `partialPaid`, `partialPaid_RUR` and
  *   `payments[{date, amount, cur, gate}]` only on partly paid orders (seed doc);
- * - dates in Moscow time, UTC+3 [C]; 401 for a bad token, 403 without rights [C].
+ * - dates in Moscow time, UTC+3 [C]; 401 for a bad token, 403 without rights [C];
+ * - money [seed doc, order fields]: `amount` is the order's sum in its `currency` (RUR, UAH, EUR or USD),
+ *   `amount_RUR` its rouble equivalent, goods prices in the order's currency; `coupon` is the code the buyer
+ *   entered, and an order bought with it has an `amount` below its goods at their prices (800 for goods of
+ *   1000: the case that showed the coupon lost); `tax` is the seller's tax, `profit_amount` what is left.
  *
  * Our decisions where the notes are silent:
+ * - the goods' prices are list prices and a coupon's discount is only visible as `amount` below them (the
+ *   document has no discount field); `tax` is 0 unless given, `profit_amount` the amount less the tax;
  * - `created` and payment dates are written in Moscow time without an offset ("2025-09-01T13:05:00.000")
  *   by default; `createdFormat: 'utc'` writes them like the seed's example ("…Z") instead;
  * - date filters are read in Moscow time, to the second, both ends included; a date without a time
@@ -112,6 +118,8 @@ export interface FakeOrderInput {
   country_code?: string;
   gate?: string;
   coupon?: string;
+  /** The seller's tax Bizon computes on the order (the document's example: 60 on an amount of 1000). */
+  tax?: number;
   partner?: string;
   /** Written over the order's fields as they are: odd values a real account might hold. */
   extra?: Record<string, unknown>;
@@ -337,8 +345,8 @@ export async function startBizonFake(options: BizonFakeOptions = {}): Promise<Bi
       partner2_reward: 0,
       manager_reward: 0,
       coowners_reward: '{}',
-      profit_amount: amount,
-      tax: 0,
+      profit_amount: amount - (input.tax ?? 0),
+      tax: input.tax ?? 0,
     };
     if (isPartial(input)) {
       const part = input.partialPaid ?? 0;

@@ -1,23 +1,34 @@
 /**
  * A Marketsync server over real HTTP, for tests of our client and connector (source and destination).
  *
- * Verified from the seed document (controllers/pedidos.md) and the contract notes §4, sources [V]/[C]:
+ * Each contract point and the document it follows (the seed is docs/seeds/marketsync-pedidos-api.es.md, a
+ * copy of controllers/pedidos.md of the vendor's documentation repository hvalles/marketsync; links/*.md
+ * are the same repository's pages, digested in the contract notes §4):
  * - every request carries `token`, `timestamp` (Mexico City wall-clock time, `YYYY-MM-DDTHH:mm:ss`, a
- *   fraction of seconds accepted as in the documented example), `version=1.0` and `signature`, the
- *   lowercase hex HMAC-SHA256 (private key) of all other parameters sorted by name, each `name=value`
- *   encoded as Python's `urlencode`/`quote_plus` does, joined by `&`; the body of POST/PUT is not signed;
- * - answers are `{ answer, timestamp }`, the timestamp as `YYYY-MM-DD HH:mm:ss`, and order values are
- *   strings ("299.00", "1", "162958"), while the charges of /pedidos/totales/{id} are real numbers;
- * - GET /api/pedidos filters by `after`/`before` (creation date), `orders`, `ids`, `markets`, and pages
- *   by `limit`/`offset`; kit lines carry `kit_id` and `kit[]` with quantities expanded along the bill of
- *   materials; POST takes an array of orders whose columns (types and sizes from the table) must all be
- *   present, PUT an array of `{referencia, estatus, comentario}`; statuses are per marketplace (table);
- * - a verb a controller does not take is HTTP 404 "Method is not allowed or does not exists.";
- * - GET /api/pedidos/totales/{id} allows 1 call every 2 seconds.
+ *   fraction of seconds accepted as in the documented example URL) and `version=1.0` [links/url.md, keys.md];
+ * - `signature` is the lowercase hex HMAC-SHA256 (private key) of all other parameters sorted by name, each
+ *   `name=value` encoded with PHP's `rawurlencode` (RFC 3986: a space is `%20`), joined by `&`, as the PHP 7
+ *   example of links/keys.md builds it; the body of POST/PUT is not signed [links/keys.md, links/url.md];
+ * - answers are `{ answer, timestamp }`, the timestamp as `YYYY-MM-DD HH:mm:ss`, order values as strings
+ *   ("299.00", "1", "162958"), the charges of /pedidos/totales/{id} as real numbers [seed: GET /pedidos and
+ *   GET /pedidos/totales/{id} examples];
+ * - an order's `referencia` is "Número de pedido en el market": unique within its marketplace only, so
+ *   orders of two marketplaces may share it [seed: Pedido field list]; `precio` and `subtotal` are before
+ *   tax, `total` with tax ("Monto antes de impuestos", "Monto con impuestos incluidos") [seed: POST column
+ *   table; its GET example: 257.7586 × 1.16 = 299.00]; `comision` and `envio` are not in the total [seed: GET
+ *   example, and TOTAL = SUBTOTAL + IVA in the totales example];
+ * - GET /api/pedidos filters by `after`/`before` (creation date), `afterid`/`beforeid` (id, both inclusive:
+ *   "id >= :afterid", "id <= :beforeid"), `orders`, `ids`, `markets`, and pages by `limit`/`offset`
+ *   [links/url.md parameter table]; kit lines carry `kit_id` and `kit[]` with quantities expanded along the
+ *   bill of materials [seed: Items]; POST takes an array of orders whose columns (types and sizes from the
+ *   table) must all be present, PUT an array of `{referencia, estatus, comentario}` [seed: POST, PUT];
+ *   statuses are per marketplace [seed: status table];
+ * - a verb a controller does not take is HTTP 404 "Method is not allowed or does not exists." [links/http.md];
+ * - GET /api/pedidos/totales/{id} allows 1 call every 2 seconds [seed: totales].
  *
- * Our decision, where the notes are silent (§4.3 marks the error wrapper [?]):
- * - the signature is checked on the parameters as decoded (like PHP's $_GET) and encoded again the way
- *   Python 3's quote_plus does, which keeps `~` (Python 2, of the documented example, wrote `%7E`);
+ * Our assumptions, where the documents are silent (the error wrapper is [?] in the notes §4.3):
+ * - the server decodes the query like PHP's $_GET and rebuilds the signed string with rawurlencode, so a
+ *   signature made with Python's `+` for a space is refused (with `pythonSignatures: true` it accepts both);
  * - errors are `{"error": "Error …", "timestamp"}` with HTTP 400 (bad data), 401 (token, signature,
  *   version or timestamp), 404 (verb or path), 429 (totales too soon, with Retry-After); with
  *   `errorEnvelope: "answer"` the 400 and 401 ones are HTTP 200 `{"answer": "Error …"}` instead;
@@ -26,11 +37,17 @@
  * - `after`/`before` compare with `fecha_orden` (the "fecha de creación" of the field list), inclusive;
  *   `ids` takes Marketsync ids and `orders` referencias (the seed document's "No. de pedido"); lists are in
  *   id order; without `limit` everything is answered, and `maxLimit` (default none) caps a page;
+ * - ids are given out as orders are stored, so an order stored late (its `fecha_orden` hours back, as in the
+ *   seed's example: ordered at midnight, stored 11:46) has a higher id than orders created after it;
  * - POSTed orders belong to marketplace 8 "E-Commerce" (the document says they are for the web channel),
- *   get id, `fecha_orden` and `fecha` from the fake's clock, start without charges beyond SUBTOTAL, IVA and
- *   TOTAL, and a second order with a referencia already there is accepted (nothing says it is refused,
- *   which is why we look before creating); the create answer is `{"answer": {"ids": ["…"]}}` (the shape
- *   public client code reads for productos), the update answer `{"answer": {"result": "Item(s) updated."}}`;
+ *   get id, `fecha_orden` and `fecha` from the fake's clock, keep `orden_id` as sent, start without charges
+ *   beyond SUBTOTAL, IVA and TOTAL, and a second order with a referencia already there is accepted (nothing
+ *   says it is refused, which is why we look before creating); the create answer is
+ *   `{"answer": {"ids": ["…"]}}` (the shape public client code reads for productos; `createAnswer: "result"`
+ *   leaves the ids out), the update answer
+ *   `{"answer": {"result": "Item(s) updated."}}`;
+ * - `readLag(n)`: orders created by POST are left out of the next n list answers that would show them, as a
+ *   read replica behind its primary does (the create was done; the read-back does not see it yet);
  * - the totales quota counts only the calls it answered, on its own monotonic clock (`quotaClock`), apart
  *   from `now`, the wall clock that timestamps are checked against and written with.
  *
@@ -134,6 +151,10 @@ export interface MarketsyncFakeOptions {
   quotaClock?: () => number;
   maxLimit?: number;
   errorEnvelope?: 'error' | 'answer';
+  /** Also accept signatures over Python's quote_plus encoding (a space as `+`). */
+  pythonSignatures?: boolean;
+  /** The create answer names the new ids (default), or only says it worked (`{"result": "Item(s) created."}`). */
+  createAnswer?: 'ids' | 'result';
 }
 
 export interface MarketsyncFake {
@@ -148,6 +169,8 @@ export interface MarketsyncFake {
   history(id: string): HistoryEntry[];
   setStatus(id: string, estatus: string): void;
   setTotals(id: string, rows: Record<string, unknown>[]): void;
+  /** Orders created by POST from now on are left out of the next `answers` list answers that would show them. */
+  readLag(answers: number): void;
   inject(fault: MarketsyncFault, options?: FaultOptions): void;
   clearFaults(): void;
   readonly requests: RecordedRequest[];
@@ -240,11 +263,14 @@ function wallMillis(value: string): number | undefined {
   return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? '0')) + Math.round(fraction * 1000);
 }
 
-/** Python's quote_plus, written independently of the client's version so that each checks the other. */
+/** PHP's rawurlencode (RFC 3986), written independently of the client's version so that each checks the other. */
+function phpRawUrlEncode(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Python's quote_plus, for a server that also takes the Python example's encoding. */
 function pythonQuotePlus(value: string): string {
-  return encodeURIComponent(value)
-    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/%20/g, '+');
+  return phpRawUrlEncode(value).replace(/%20/g, '+');
 }
 
 /** Like PHP's $_GET: `+` is a space, percent escapes are UTF-8; the last of repeated names wins. */
@@ -310,6 +336,8 @@ export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): 
   let nextOrderId = 500_001;
   let nextItemId = 900_001;
   let lastTotalsAt = Number.NEGATIVE_INFINITY;
+  let lag = 0;
+  let hidden = new Map<string, number>();
   const faults = new FaultPlan<MarketsyncFault, FaultRequest>();
   const requests: RecordedRequest[] = [];
   const delays = new Delays();
@@ -333,16 +361,17 @@ export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): 
   function authProblem(params: Map<string, string>): string | undefined {
     const given = params.get('token');
     if (given === undefined || given !== token) return 'Error invalid token';
-    const signature = params.get('signature') ?? '';
-    const canonical = [...params.keys()]
-      .filter((name) => name !== 'signature')
-      .sort()
-      .map((name) => `${pythonQuotePlus(name)}=${pythonQuotePlus(params.get(name) ?? '')}`)
-      .join('&');
-    const expected = createHmac('sha256', privateKey).update(canonical, 'utf8').digest('hex');
-    const a = Buffer.from(signature);
-    const b = Buffer.from(expected);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) return 'Error invalid signature';
+    const signature = Buffer.from(params.get('signature') ?? '');
+    const signs = (encode: (value: string) => string): boolean => {
+      const canonical = [...params.keys()]
+        .filter((name) => name !== 'signature')
+        .sort()
+        .map((name) => `${encode(name)}=${encode(params.get(name) ?? '')}`)
+        .join('&');
+      const expected = Buffer.from(createHmac('sha256', privateKey).update(canonical, 'utf8').digest('hex'));
+      return signature.length === expected.length && timingSafeEqual(signature, expected);
+    };
+    if (!signs(phpRawUrlEncode) && !(options.pythonSignatures === true && signs(pythonQuotePlus))) return 'Error invalid signature';
     if (params.get('version') !== '1.0') return 'Error invalid version';
     const sent = wallMillis(params.get('timestamp') ?? '');
     const current = wallMillis(mexicoCityWallTime(now()));
@@ -362,6 +391,12 @@ export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): 
     if (references !== undefined) rows = rows.filter((o) => references.has(String(o['referencia'])));
     const markets = list('markets');
     if (markets !== undefined) rows = rows.filter((o) => markets.has(String(o['market_id'])));
+    for (const name of ['afterid', 'beforeid'] as const) {
+      const value = params.get(name);
+      if (value === undefined) continue;
+      if (!/^\d+$/.test(value)) return failure(400, `Error invalid field ${name}`);
+      rows = rows.filter((o) => (name === 'afterid' ? Number(o['id']) >= Number(value) : Number(o['id']) <= Number(value)));
+    }
     for (const name of ['after', 'before'] as const) {
       const value = params.get(name);
       if (value === undefined) continue;
@@ -384,7 +419,15 @@ export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): 
     rows.sort((a, b) => Number(a['id']) - Number(b['id']));
     const size = Math.min(limit ?? Number.POSITIVE_INFINITY, options.maxLimit ?? Number.POSITIVE_INFINITY);
     const start = offset ?? 0;
-    return ok(structuredClone(rows.slice(start, start + size)));
+    const page = rows.slice(start, start + size).filter((o) => {
+      const id = String(o['id']);
+      const left = hidden.get(id);
+      if (left === undefined) return true;
+      if (left <= 1) hidden.delete(id);
+      else hidden.set(id, left - 1);
+      return false;
+    });
+    return ok(structuredClone(page));
   }
 
   function wireDate(value: unknown, fallback: string): string {
@@ -414,6 +457,7 @@ export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): 
     for (const record of body as Record<string, unknown>[]) {
       const id = String(nextOrderId++);
       ids.push(id);
+      if (lag > 0) hidden.set(id, lag);
       const text = (name: string): string => String(record[name]);
       orders.push({
         id,
@@ -463,7 +507,7 @@ export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): 
         ubicacion: [],
       });
     }
-    return ok({ ids });
+    return ok(options.createAnswer === 'result' ? { result: 'Item(s) created.' } : { ids });
   }
 
   function updateStatuses(body: unknown): Answer {
@@ -669,6 +713,9 @@ export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): 
     setTotals(id, rows) {
       totals.set(id, structuredClone(rows));
     },
+    readLag(answers) {
+      lag = answers;
+    },
     inject: faults.inject,
     clearFaults: faults.clear,
     requests,
@@ -676,6 +723,8 @@ export async function startMarketsyncFake(options: MarketsyncFakeOptions = {}): 
       orders = [];
       histories = new Map();
       totals = new Map();
+      hidden = new Map();
+      lag = 0;
       requests.length = 0;
       faults.clear();
       lastTotalsAt = Number.NEGATIVE_INFINITY;

@@ -52,8 +52,11 @@
  * - `agent` defaults to the pre-seeded retail customer, `organization`, `store`, `retailStore` to the
  *   shift's; meta hrefs are matched on their path whatever the host, and `meta.type` must be present and
  *   agree with the href; numbers must be JSON numbers (no numeric strings); unknown fields are ignored;
- * - a position's sum is price × quantity × (1 − discount/100), rounded to whole kopecks; parameters of
- *   position errors are written `positions[i].field`;
+ * - a position's sum is price × quantity × (1 − discount/100), rounded to whole kopecks (`positionSum`:
+ *   price is "Цена товара/услуги в копейках", discount "Процент скидки" as a Float, md/documents/_retaildemand.md);
+ *   parameters of position errors are written `positions[i].field`;
+ * - `rate.currency` names the document's currency ("Валюта", same page; the account's RUB is pre-seeded, others
+ *   are added with `addCurrency`), an unknown one is 404/1021; a position may refer to a `service` (`addService`);
  * - updates to a demand in a closed shift are allowed (statuses change after the shift closed); moving a
  *   demand to another shift requires that shift to be open;
  * - POST creates exist for `retailshift` and `retaildemand` only; other entities are read-only here (405);
@@ -64,6 +67,7 @@
  * that a fault answers or drops (`status`, `reset`, `garbage`, `html-429`) neither spends budget nor counts in
  * `stats.rejected429`; `delay` and `reset-after-create` requests go through the service as usual.
  */
+import { BigNumber } from 'bignumber.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -139,6 +143,10 @@ export interface MoySkladFake {
   /** Retail demand attribute ids: "Статус Ozon", "Номер Ozon" (string), "Комиссия Ozon", "Услуги Ozon" (double). */
   readonly attributes: { ozonStatus: string; ozonNumber: string; commission: string; services: string };
   addProduct(p: { article: string; name?: string; code?: string }): string;
+  /** A service (e.g. "Доставка") that positions may refer to. */
+  addService(name: string): string;
+  /** A currency besides the account's RUB; returns its id. */
+  addCurrency(isoCode: string): string;
   products(): FakeEntity[];
   shifts(): FakeEntity[];
   /** As stored: positions inline. */
@@ -290,6 +298,14 @@ function roundKopecks(value: number): number {
   return Math.round(value);
 }
 
+/**
+ * A position's sum in kopecks: price × quantity × (1 − discount/100), rounded to a whole kopeck, in decimal
+ * arithmetic (binary floats would round some half-kopecks the other way).
+ */
+export function positionSum(price: number, quantity: number, discount: number): number {
+  return new BigNumber(price).times(quantity).times(new BigNumber(100).minus(discount)).dividedBy(100).integerValue(BigNumber.ROUND_HALF_UP).toNumber();
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The account
 
@@ -299,6 +315,8 @@ const ENTITY_TYPES = new Set([
   'retailstore',
   'counterparty',
   'product',
+  'service',
+  'currency',
   'employee',
   'group',
   'retailshift',
@@ -386,6 +404,7 @@ class Account {
       this.entity('counterparty', { name: 'Розничный покупатель', companyType: 'individual', archived: false }),
     );
     this.seeded = { organization: organization.id, store: store.id, retailStore: retailStore.id, agent: agent.id };
+    this.store('currency', this.entity('currency', { name: 'руб', isoCode: 'RUB', fullName: 'Российский рубль', default: true, archived: false }));
   }
 
   stamp(): string {
@@ -464,6 +483,14 @@ class Account {
 
   rows(type: string): FakeEntity[] {
     return [...this.table(type).values()];
+  }
+
+  addService(name: string): string {
+    return this.store('service', this.entity('service', { name, archived: false, pathName: '', paymentItemType: 'SERVICE' })).id;
+  }
+
+  addCurrency(isoCode: string): string {
+    return this.store('currency', this.entity('currency', { name: isoCode, isoCode, fullName: isoCode, default: false, archived: false })).id;
   }
 
   addProduct(p: { article: string; name?: string; code?: string }): string {
@@ -647,6 +674,11 @@ class Account {
     const store = reference('store', ['store'], () => shift['store']);
     const retailStore = reference('retailStore', ['retailstore'], () => shift['retailStore']);
     const agent = reference('agent', ['counterparty', 'organization'], () => this.ref('counterparty', this.seeded.agent));
+    let rate = previous?.['rate'];
+    if (isRecord(input['rate'])) {
+      const currency = this.readRef(input['rate']['currency'], 'rate.currency', ['currency']);
+      rate = { currency: this.sameRef(currency, 'currency') };
+    }
 
     const moment = optDate(input, 'moment') ?? (previous?.['moment'] as string | undefined) ?? this.stamp();
     if (dateMs(moment) < dateMs(shift['moment'])) {
@@ -664,7 +696,7 @@ class Account {
     const vatIncluded = optBoolean(input, 'vatIncluded') ?? (previous?.['vatIncluded'] as boolean | undefined) ?? true;
     const vatEnabled = optBoolean(input, 'vatEnabled') ?? (previous?.['vatEnabled'] as boolean | undefined) ?? true;
     for (const p of positions) {
-      const line = roundKopecks(Number(p['price']) * Number(p['quantity']) * (1 - Number(p['discount']) / 100));
+      const line = positionSum(Number(p['price']), Number(p['quantity']), Number(p['discount']));
       sum += line;
       const vat = Number(p['vat']);
       if (vatEnabled && p['vatEnabled'] === true && vat > 0) {
@@ -689,6 +721,7 @@ class Account {
       prepaymentNoCashSum: 0,
       prepaymentQrSum: 0,
       retailShift: this.sameRef(shift, 'retailshift'),
+      ...(rate === undefined ? {} : { rate }),
       retailStore,
       store,
       agent,
@@ -1402,6 +1435,8 @@ export async function startMoySkladFake(options: MoySkladFakeOptions = {}): Prom
       services: byName('Услуги Ozon'),
     },
     addProduct: (p) => account.addProduct(p),
+    addService: (name) => account.addService(name),
+    addCurrency: (isoCode) => account.addCurrency(isoCode),
     products: () => clone(account.rows('product')),
     shifts: () => clone(account.rows('retailshift')),
     demands: () => clone(account.rows('retaildemand')),

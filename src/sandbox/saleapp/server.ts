@@ -20,7 +20,17 @@
  * - PUT and DELETE find the order by id or external_id, id first; DELETE only in statuses 0 New, 1 Fully reserved,
  *   2 Partially reserved, and answers `deleted`.
  *
+ * Money and identity, from the same document [V]: each product line has `cost` (price of one unit) and
+ * `discount_percent` ("Відсоток знижки на дану позицію"); the order names its currency by `curency_id`
+ * [sic] with an organization key, while a counterparty key books every order "у валюті … вказані при
+ * генеруванні ключа"; the order model answered by GET has no currency and no order sum; `external_id` is
+ * "Зовнішній ідентифікатор … що був переданий при створенні", and the same external_id may exist for
+ * different clients (PUT's client_id note); receiver_name is "ПІБ отримувача".
+ *
  * Our decision, where the document is silent:
+ * - a line comes to cost × qty × (100 − discount_percent) / 100, rounded to the kopeck, and the order to the
+ *   sum of its lines (`saleAppLineAmount`); discount_percent keeps the decimals it was sent with; cost is
+ *   kept to the kopeck;
  * - every error is HTTP 200 with `{error:"true", error_description}` (or `true`, with errorFlag "boolean"),
  *   the first problem found, worded in Ukrainian like the document's own messages; a wrong or missing key
  *   is such an envelope too;
@@ -45,6 +55,7 @@
  * Injected faults stand for what is around the application (a proxy, the network, a crash): decided when a
  * request arrives, before authentication; one fault at most per request.
  */
+import { BigNumber } from 'bignumber.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { answerUnder, FaultPlan, type CommonFault, type FaultOptions as SharedFaultOptions } from '../shared/faults.js';
@@ -216,6 +227,16 @@ function present(value: unknown): string | undefined {
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   if (typeof value === 'number') return String(value);
   return undefined;
+}
+
+/** What SaleApp shows for one product line (our reading: see the header), exact decimal arithmetic. */
+export function saleAppLineAmount(cost: number | string, qty: number | string, discountPercent: number | string): string {
+  return new BigNumber(cost).times(qty).times(new BigNumber(100).minus(discountPercent)).dividedBy(100).toFixed(2, BigNumber.ROUND_HALF_UP);
+}
+
+/** The sum of an order's lines, as SaleApp would book it. */
+export function saleAppOrderSum(lines: readonly Pick<FakeOrderLine, 'cost' | 'qty' | 'discountPercent'>[]): string {
+  return lines.reduce((total, line) => total.plus(saleAppLineAmount(line.cost, line.qty, line.discountPercent)), new BigNumber(0)).toFixed(2);
 }
 
 export async function startSaleAppFake(options: SaleAppFakeOptions = {}): Promise<SaleAppFake> {
@@ -393,7 +414,7 @@ export async function startSaleAppFake(options: SaleAppFakeOptions = {}): Promis
       if (cost === undefined || cost < 0) refuse(`Невірна ціна товару ${product.sku}`);
       const discount = item['discount_percent'] === undefined ? 0 : numeric(item['discount_percent']);
       if (discount === undefined || discount < 0 || discount > 100) refuse(`Невірна знижка товару ${product.sku}`);
-      return { productId: product.id, qty, cost, discountPercent: discount };
+      return { productId: product.id, qty, cost: Number(new BigNumber(cost).toFixed(2)), discountPercent: discount };
     });
   }
 

@@ -73,7 +73,7 @@ function pedido(referencia: string, overrides: Record<string, unknown> = {}): Re
   };
 }
 
-t.test('the signature of the documented examples, computed by Python, is accepted', async (t) => {
+t.test('the signature of the documented examples is accepted: rawurlencode as the PHP example, Python\'s only when asked', async (t) => {
   // after/before/limit/offset of the seed document's URL, signed by its Python 2 code with our key.
   const doc = await start(t, { now: () => Date.parse('2019-12-12T16:52:31Z') });
   const docQuery =
@@ -87,17 +87,19 @@ t.test('the signature of the documented examples, computed by Python, is accepte
   t.same(accepted.body['answer'], []);
   t.equal((await call(doc, 'GET', '/api/pedidos', { query: `${docQuery}${docSignature}` })).status, 401, 'another private key refuses it');
 
-  // Python 3's urlencode: a space is "+", "*" "/" ":" "," are escaped, "~" stays.
-  const py3 = await startMarketsyncFake({ token: 'tok', privateKey: 'my-private-key', now: () => Date.parse('2024-01-02T09:04:05Z') });
-  t.teardown(() => py3.close());
-  const py3Query = 'name=a+b~c%2Ad%2Fe%3Af&orders=1080%2C1085&timestamp=2024-01-02T03%3A04%3A05&token=tok&version=1.0';
-  const ok = await call(py3, 'GET', '/api/pedidos', { query: `${py3Query}&signature=dedf1ceb33c85b642467886cb1de23394bed55ac5e547ce01603cc3f12ce93f5` });
+  // PHP's rawurlencode (the documented PHP example): a space is %20; signed with openssl over that string.
+  const php = await startMarketsyncFake({ token: 'tok', privateKey: 'my-private-key', now: () => Date.parse('2024-01-02T09:04:05Z') });
+  t.teardown(() => php.close());
+  const phpQuery = 'name=a%20b~c%2Ad%2Fe%3Af&orders=1080%2C1085&timestamp=2024-01-02T03%3A04%3A05&token=tok&version=1.0';
+  const ok = await call(php, 'GET', '/api/pedidos', { query: `${phpQuery}&signature=b655ab73d5ef66d5cd250a3936e651812233fdddaea60260cbea8474e0973a2d` });
   t.equal(ok.status, 200);
-  // Python 2 wrote "~" as %7E and so signed another string: decoded and encoded again, it no longer matches.
-  const py2 = await call(py3, 'GET', '/api/pedidos', {
-    query: `${py3Query.replace('~', '%7E')}&signature=142d33c7b27a6d5d65f54901c020e686833646dfbe7e6453d49fb4d6e5d1065c`,
-  });
-  t.equal(py2.status, 401);
+  // Python's urlencode wrote the space as "+" and so signed another string: refused, unless the server also takes it.
+  const pyQuery = phpQuery.replace('%20', '+');
+  const pySignature = 'dedf1ceb33c85b642467886cb1de23394bed55ac5e547ce01603cc3f12ce93f5';
+  t.equal((await call(php, 'GET', '/api/pedidos', { query: `${pyQuery}&signature=${pySignature}` })).status, 401);
+  const lenient = await startMarketsyncFake({ token: 'tok', privateKey: 'my-private-key', now: () => Date.parse('2024-01-02T09:04:05Z'), pythonSignatures: true });
+  t.teardown(() => lenient.close());
+  t.equal((await call(lenient, 'GET', '/api/pedidos', { query: `${pyQuery}&signature=${pySignature}` })).status, 200);
 });
 
 t.test('token, signature, version and timestamp are all checked', async (t) => {
@@ -338,4 +340,29 @@ t.test('injected faults', async (t) => {
   t.match(fake.requests.at(-1), { method: 'GET', path: '/api/pedidos', query: { token, version: '1.0' }, status: 200 });
   fake.reset();
   t.equal(fake.requests.length, 0);
+});
+
+t.test('ids grow as orders are stored: afterid and beforeid (inclusive) find an order stored late, whatever its date', async (t) => {
+  const fake = await start(t);
+  fake.addOrder({ referencia: '1001', market_id: 1, fecha_orden: '2026-03-02 09:00:00' });
+  fake.addOrder({ referencia: '1001', market_id: 4, fecha_orden: '2026-03-02 09:30:00' });
+  fake.addOrder({ referencia: 'LATE', market_id: 1, fecha_orden: '2026-03-01 00:00:00' });
+  const ids = async (params: Record<string, string>): Promise<string[]> =>
+    ((await call(fake, 'GET', '/api/pedidos', { params })).body['answer'] as { id: string }[]).map((o) => o.id);
+  t.same(await ids({ afterid: '500002' }), ['500002', '500003'], 'afterid is "id >= :afterid"');
+  t.same(await ids({ beforeid: '500002' }), ['500001', '500002']);
+  t.same(await ids({ after: '2026-03-02T08:00:00' }), ['500001', '500002'], 'by creation date the late one is missed');
+  t.same(await ids({ orders: '1001' }), ['500001', '500002'], 'two marketplaces share one referencia');
+  t.equal((await call(fake, 'GET', '/api/pedidos', { params: { afterid: 'x' } })).status, 400);
+});
+
+t.test('readLag: a created order is missing from the next list answers, then shows', async (t) => {
+  const fake = await start(t);
+  fake.readLag(1);
+  const created = await call(fake, 'POST', '/api/pedidos', { body: [pedido('WEB-9')] });
+  const [id] = (created.body['answer'] as { ids: string[] }).ids;
+  const read = async (): Promise<number> => ((await call(fake, 'GET', '/api/pedidos', { params: { ids: id ?? '' } })).body['answer'] as unknown[]).length;
+  t.equal(await read(), 0, 'the read right after the create does not see it');
+  t.equal(await read(), 1);
+  t.equal(fake.orders().length, 1, 'it was created once');
 });
