@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** MoySklad JSON API 1.2 shapes (contract notes §3), only the parts we read. */
+/** MoySklad JSON API 1.2 shapes (the docs' md/documents/_retaildemand.md, _retailshift.md, md/_general.md), only the parts we read. */
 
 export const metaSchema = z.looseObject({ href: z.string(), type: z.string(), mediaType: z.string().optional() });
 export type Meta = z.infer<typeof metaSchema>;
@@ -12,6 +12,7 @@ export const documentSchema = z.looseObject({
   id: z.string(),
   name: z.string().optional(),
   externalCode: z.string().optional(),
+  description: z.string().optional(),
   moment: z.string().optional(),
   created: z.string().optional(),
   closeDate: z.string().optional(),
