@@ -57,7 +57,7 @@ export async function startMoreStandIns(options: { moysklad?: MoySkladFake } = {
         type: 'moysklad',
         baseUrl: moysklad.url,
         token: moysklad.token,
-        tokenKind: 'solution',
+        tokenKind: moysklad.tokenKind,
         ...moysklad.ids,
         timeout: '5s',
       },
