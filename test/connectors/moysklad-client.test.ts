@@ -173,6 +173,12 @@ t.test('look-ups are split by the length of their URL, so none passes MoySklad\'
   t.ok(longest <= maxUrlBytes, `the longest URL is ${longest} bytes`);
   t.ok(longest > maxUrlBytes * 0.8, 'and the look-ups are filled, not split by a small count');
 
+  const odd = await client.saveDemands([
+    { externalCode: 'MX;7', moment: '2099-01-01 00:00:00', retailShift: client.meta('retailshift', shift.id), positions: [{ quantity: 1, price: 100, assortment: client.meta('product', productId) }] },
+  ]);
+  t.equal(odd.length, 1);
+  t.same((await client.findDemandsByExternalCode(['MX;7', 'MX'])).map((d) => d.externalCode), ['MX;7'], 'a ";" in a number is escaped, not taken for the next condition');
+
   const long = Array.from({ length: 60 }, (_, i) => `marketsync:mercado-libre:${'ПОСТАВКА-'.repeat(6)}${i}`);
   await client.findDemandsByExternalCode(long);
   t.equal(fake.stats.rejected414, 0, 'long numbers in Cyrillic (encoded to many bytes) are split by their encoded length');

@@ -194,7 +194,8 @@ export class MoySkladClient {
     };
     const separator = encoded(';');
     for (const value of new Set(values)) {
-      const condition = `${field}=${value}`;
+      // A ";" inside a value is written "\;" (md/_general.md, "Фильтрация выборки с помощью параметра filter").
+      const condition = `${field}=${value.replaceAll(';', '\\;')}`;
       const length = encoded(condition);
       if (fixed + length > maxUrlBytes) {
         throw permanent('LOOKUP_TOO_LONG', `A MoySklad look-up of ${field} "${value.slice(0, 60)}…" alone would exceed MoySklad's 8 KB limit on request headers`, {

@@ -1091,3 +1091,10 @@ t.test('recorded requests, pretty print, close', async (t) => {
   t.match(shift.text, /^\{\n {2}"meta"/, 'indented');
   t.match(plain.requests[0], { method: 'POST', path: '/api/remap/1.2/entity/retailshift', status: 200 });
 });
+
+t.test('a ";" inside a filter value is written "\\;"', async (t) => {
+  t.same(parseFilter('externalCode=A\\;B;name=x'), [
+    { field: 'externalCode', operator: '=', value: 'A;B' },
+    { field: 'name', operator: '=', value: 'x' },
+  ]);
+});
