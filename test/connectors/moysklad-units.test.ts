@@ -216,3 +216,23 @@ t.test('the config asks for the attributes that "attributes" charges need', asyn
   t.notOk(big.success, 'a batch of 1000 look-ups does not fit in a URL');
   t.match(big.error?.issues[0], { path: ['batch', 'size'], message: /at most 200.*8 KB/ });
 });
+
+t.test('whenRoom waits while the budget is spent and behind queued requests, then lets the caller go', async (t) => {
+  const budget = new RequestBudget({ units: 2, windowMs: 120, maxParallel: 5, weight: () => 1 });
+  const t0 = Date.now();
+  await budget.whenRoom();
+  t.ok(Date.now() - t0 < 50, 'room at once in an empty window');
+  (await budget.acquire()).release({});
+  (await budget.acquire()).release({});
+  let roomAt = 0;
+  const room = budget.whenRoom().then(() => (roomAt = Date.now() - t0));
+  const queued = budget.acquire();
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  t.equal(roomAt, 0, 'no room while the window is full');
+  const ticket = await queued;
+  t.ok(Date.now() - t0 >= 120, 'the queued request went first, when the window refilled');
+  ticket.release({});
+  await room;
+  t.ok(roomAt >= 120, `then the room (${roomAt} ms)`);
+  t.equal(budget.stats.requests, 3, 'waiting for room spends nothing');
+});

@@ -46,10 +46,12 @@ export function createMoySkladConnector(config: MoySkladConfig, context: Connect
   const shifts = new ShiftKeeper(client, config, context.state, (key, fn) => context.exclusive(key, fn));
   // A batch serves many jobs at once, so it cannot run under one job's signal: it gets its own time limit.
   const signal = (): AbortSignal => AbortSignal.timeout(config.timeout * 4);
+  // A batch goes once it has waited `batch.wait` and the budget has room: while the budget is spent it goes
+  // on gathering orders, so that the requests grow larger rather than more numerous.
   const batchOptions = {
     cache: false,
     maxBatchSize: Math.min(maxBatch, config.batch.size),
-    batchScheduleFn: (run: () => void) => setTimeout(run, config.batch.wait),
+    batchScheduleFn: (run: () => void) => setTimeout(() => void client.budget.whenRoom().then(run), config.batch.wait),
   } as const;
   const attributeMeta = (id: string): Meta => client.attributeMeta('retaildemand', id);
 
