@@ -1,4 +1,5 @@
 import type { App } from '../app.js';
+import { accrualTypeIds } from '../sandbox/ozon/server.js';
 import { listJobs } from '../store/jobs.js';
 import type { MoreStandIns } from '../sandbox/more-routes.js';
 import { BIZON_ROUTE, MARKETSYNC_ROUTE } from '../sandbox/more-routes.js';
@@ -11,7 +12,7 @@ function attribute(document: Record<string, unknown>, attributeId: string): unkn
 
 /**
  * Ozon → MoySklad: postings into the open retail shift, one with an article MoySklad does not have,
- * a status reconciliation after Ozon moved some of them on, and the shift closed at the end.
+ * a reconciliation after Ozon moved some of them on and charged logistics on one, and the shift closed at the end.
  */
 export async function demoOzonToMoySklad(app: App, standIns: OzonMoySkladStandIns): Promise<boolean> {
   const { ozon, moysklad } = standIns;
@@ -27,18 +28,25 @@ export async function demoOzonToMoySklad(app: App, standIns: OzonMoySkladStandIn
   const [dead] = await listJobs(app.db, { route: OZON_ROUTE, state: 'dead' });
   console.log(`\n── Ozon → MoySklad ──`);
   console.log(`retail shift ${shift.name} ${shift.existing ? 'reused' : 'opened'}; poll: ${poll.seen} postings seen in ${poll.pages} page(s), ${poll.queued} queued`);
-  console.log(`MoySklad stand-in: ${sales.length} retail sales for ${numbers.length} postings, ${inShift} in shift ${shift.name}, commission recorded ${(commission / 100).toFixed(2)} RUB in all`);
+  console.log(`MoySklad stand-in: ${sales.length} retail sales for ${numbers.length} postings, ${inShift} in shift ${shift.name}, commission recorded ${commission.toFixed(2)} RUB in all`);
   console.log(`the posting with an unknown article: ${dead !== undefined && dead.sourceId === stray ? dead.lastError : 'not refused?'}`);
   console.log(`MoySklad requests: ${moysklad.stats.requests}, 429s received: ${moysklad.stats.rejected429}`);
 
   ozon.setStatus(numbers[0]!, 'delivered');
   ozon.setStatus(numbers[1]!, 'cancelled');
+  // Ozon charges logistics on a posting after its sale was made.
+  const charged = numbers[2]!;
+  ozon.addAccrual(charged, { type_id: accrualTypeIds.logistics, amount: '-87.40', accrual_date: new Date().toISOString().slice(0, 10), sku: null, quantity: null, seller_price: null });
   const reconcile = await app.reconcileNow(OZON_ROUTE);
-  console.log(`reconciliation over ${reconcile.days} days: ${reconcile.checked} checked, ${reconcile.changed} changed, ${reconcile.unchanged} unchanged, ${reconcile.missing} missing`);
+  const sale = moysklad.demands().find((d) => d['externalCode'] === charged);
+  console.log(
+    `reconciliation over ${reconcile.days} days: ${reconcile.checked} checked, ${reconcile.changed} changed, ${reconcile.unchanged} unchanged, ${reconcile.missing} missing; ` +
+      `charges brought up to date on ${reconcile.chargesChanged} sale(s), e.g. ${charged}: ${String(sale === undefined ? '?' : attribute(sale, moysklad.attributes.charges))}`,
+  );
   const closed = await app.closeSession(OZON_ROUTE);
   console.log(`retail shift ${closed?.name ?? '?'} closed at ${closed?.closedAt ?? '?'}`);
 
-  return sales.length === numbers.length && inShift === sales.length && dead?.sourceId === stray && reconcile.changed === 2 && moysklad.stats.rejected429 === 0;
+  return sales.length === numbers.length && inShift === sales.length && dead?.sourceId === stray && reconcile.changed === 2 && reconcile.chargesChanged >= 1 && moysklad.stats.rejected429 === 0;
 }
 
 /** Two routes made by configuration alone: Bizon365 → SaleApp and Marketsync → MoySklad. */

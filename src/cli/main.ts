@@ -19,7 +19,7 @@ Usage:
   order-bridge export ROUTE SOURCE_ID… [--config PATH]
                                               queue these source orders for export now and run them
   order-bridge reconcile ROUTE [--days 45] [--config PATH]
-                                              correct the source status kept on destination documents
+                                              correct the source status (and charges) kept on destination documents
   order-bridge moysklad shift open|close ROUTE [--config PATH]
                                               open (or reuse) / close the retail shift the route sells into
   order-bridge jobs         [--config PATH] [--state pending|running|done|dead] [--route ROUTE]

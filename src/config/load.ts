@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import type { ConnectorDefinition } from '../core/connector.js';
 import type { ConnectorRegistry } from '../core/registry.js';
 import { configSchema, type ResolvedConfig } from './schema.js';
 
@@ -55,6 +56,7 @@ export function parseConfig(raw: unknown, registry: ConnectorRegistry, env: Node
 
   const connections: ResolvedConfig['connections'] = {};
   const roles = new Map<string, readonly string[]>();
+  const pageLimits = new Map<string, NonNullable<ConnectorDefinition<unknown>['maxPageSize']>>();
   for (const [name, connection] of Object.entries(config.connections)) {
     const definition = registry.get(connection.type);
     if (definition === undefined) {
@@ -62,6 +64,7 @@ export function parseConfig(raw: unknown, registry: ConnectorRegistry, env: Node
       continue;
     }
     roles.set(name, definition.roles);
+    if (definition.maxPageSize !== undefined) pageLimits.set(name, definition.maxPageSize);
     const { type, ...settings } = connection;
     const result = definition.configSchema.safeParse(settings);
     if (!result.success) {
@@ -82,6 +85,10 @@ export function parseConfig(raw: unknown, registry: ConnectorRegistry, env: Node
       } else if (roles.has(target) && !roles.get(target)?.includes(role)) {
         problems.push(`routes[${i}].${end}: connection "${target}" cannot be a ${role}`);
       }
+    }
+    const limit = pageLimits.get(route.from);
+    if (limit !== undefined && route.poll !== false && route.poll.pageSize > limit.value) {
+      problems.push(`routes[${i}].poll.pageSize: ${route.poll.pageSize} is more than "${route.from}" allows: ${limit.why}; set it to ${limit.value} or less`);
     }
   });
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ExchangeSink } from './exchange.js';
 import type { IntegrationError } from './errors.js';
-import type { Order } from './order.js';
+import type { Fee, Order } from './order.js';
 import type { SecretScrubber } from './redact.js';
 
 /**
@@ -65,6 +65,12 @@ export interface OrderSource {
    * order number. Orders it no longer lists are absent.
    */
   statusesSince?(since: Date, signal: AbortSignal): Promise<Map<string, string>>;
+  /**
+   * For sources whose charges accrue after the sale (a marketplace books logistics on delivery, returns
+   * later): everything charged to the seller so far for these orders, by order number, as `fees` (positive:
+   * the seller pays). Orders the source does not know are absent; a known order with no charges yet maps to [].
+   */
+  chargesOf?(numbers: readonly string[], signal: AbortSignal): Promise<Map<string, Fee[]>>;
 }
 
 /** A document at the destination that records its source order's status (e.g. Ozon's, on a MoySklad sale). */
@@ -73,13 +79,36 @@ export interface TrackedOrder {
   /** The source order number (our external id). */
   number: string;
   sourceStatus: string;
+  /**
+   * The charges as the document shows them, in the keeper's own words (null: it shows none). The core only
+   * compares it with `keeper.showCharges(fees)`, so the keeper decides what counts as a change.
+   */
+  shownCharges: string | null;
 }
 
-/** Destinations that keep the source's status on their documents and let us correct it later. */
+/** What to change on one tracked document; absent fields stay as they are. */
+export interface TrackedChange {
+  /** The document as `listTracked` gave it (the keeper may have kept what it needs to rewrite it). */
+  tracked: TrackedOrder;
+  sourceStatus?: string;
+  /** The source's charges now, replacing the ones shown. */
+  fees?: readonly Fee[];
+}
+
+/** Destinations that keep the source's status (and its charges) on their documents and let us correct them later. */
 export interface SourceStatusKeeper {
-  /** Documents created since `since` whose recorded source status is one of `statuses`, page by page. */
-  listTracked(since: Date, statuses: readonly string[], signal: AbortSignal): AsyncIterable<TrackedOrder[]>;
-  updateStatuses(changes: readonly { destinationId: string; sourceStatus: string }[], signal: AbortSignal): Promise<void>;
+  /**
+   * Documents created since `since`, page by page (at most a thousand a page): those whose recorded source
+   * status is one of `statuses`, or all of them when `statuses` is null.
+   */
+  listTracked(since: Date, statuses: readonly string[] | null, signal: AbortSignal): AsyncIterable<TrackedOrder[]>;
+  /**
+   * Present when the documents show the source's charges: how a document would show these, in the same
+   * words as `TrackedOrder.shownCharges`.
+   */
+  showCharges?(fees: readonly Fee[]): string;
+  /** Applies the changes of one page, in bulk. */
+  update(changes: readonly TrackedChange[], signal: AbortSignal): Promise<void>;
 }
 
 /** A till session that sales are written into (MoySklad's retail shift). */
@@ -196,6 +225,11 @@ export interface ConnectorDefinition<Config> {
   type: string;
   /** What routes may use it as; checked when the config is loaded. */
   roles: readonly ConnectorRole[];
+  /**
+   * The most orders the source can list in one page (its API's own maximum); a route polling it with a
+   * larger `poll.pageSize` is refused when the config is loaded, with `why` in the message.
+   */
+  maxPageSize?: { value: number; why: string };
   configSchema: z.ZodType<Config>;
   create(config: Config, context: ConnectorContext): Connector;
 }

@@ -21,5 +21,5 @@ export function statusCheckCounts(summary: StatusCheckSummary): Record<string, n
 
 /** What a status reconciliation did, as counts. */
 export function reconcileCounts(summary: ReconcileSummary): Record<string, number> {
-  return { checked: summary.checked, changed: summary.changed, unchanged: summary.unchanged, missing: summary.missing };
+  return { checked: summary.checked, changed: summary.changed, unchanged: summary.unchanged, missing: summary.missing, chargesChanged: summary.chargesChanged };
 }

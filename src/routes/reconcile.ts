@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
+import type { TrackedChange } from '../core/connector.js';
 import { permanent } from '../core/errors.js';
+import type { Fee } from '../core/order.js';
 import { withCallContext } from '../exchange/context.js';
 import type { RouteRuntime } from './runtime.js';
 
@@ -13,6 +15,11 @@ export interface ReconcileSummary {
   unchanged: number;
   /** Documents whose order the source no longer lists in the window. */
   missing: number;
+  /**
+   * Documents whose charges were brought up to date (routes whose source reports charges that accrue
+   * after the sale, into a destination that shows them); these are read whatever their status.
+   */
+  chargesChanged: number;
 }
 
 export interface ReconcileOptions {
@@ -34,9 +41,12 @@ export function canReconcile(route: RouteRuntime): boolean {
 }
 
 /**
- * Brings the source status recorded on destination documents up to date: read the documents of the last
- * `days` whose status may still change, read the source's current statuses for the same period, and
- * write back only those that differ (in bulk).
+ * Brings what destination documents record of their source order up to date: read the documents of the
+ * last `days`, read the source's current statuses for the same period, and write back only what differs,
+ * one bulk update per page of documents. The status is compared on documents whose recorded status may
+ * still change; when the source reports charges that accrue later and the destination shows them, every
+ * document of the period is read and its charges compared too (delivery and returns are charged after the
+ * status stopped changing).
  */
 export async function reconcileRoute(
   deps: { clock: Clock; logger: Logger },
@@ -45,25 +55,42 @@ export async function reconcileRoute(
   signal: AbortSignal,
 ): Promise<ReconcileSummary> {
   const keeper = route.destination.sourceStatuses;
-  const readStatuses = route.source.statusesSince;
+  const source = route.source;
+  const readStatuses = source.statusesSince?.bind(source);
   if (keeper === undefined || readStatuses === undefined) {
     throw permanent('RECONCILE_UNSUPPORTED', `route ${route.name}: ${route.from} → ${route.to} cannot reconcile statuses (configure the destination's source-status attribute)`);
   }
-  const summary: ReconcileSummary = { route: route.name, days: options.days, checked: 0, changed: 0, unchanged: 0, missing: 0 };
+  const summary: ReconcileSummary = { route: route.name, days: options.days, checked: 0, changed: 0, unchanged: 0, missing: 0, chargesChanged: 0 };
   const since = new Date(deps.clock.now() - options.days * 86_400_000);
+  const showCharges = keeper.showCharges?.bind(keeper);
+  const chargesOf = source.chargesOf?.bind(source);
+  const withCharges = showCharges !== undefined && chargesOf !== undefined;
+  const open = new Set(options.statuses);
   await withCallContext({ route: route.name, sourceId: null, jobId: null }, async () => {
-    const current = await readStatuses.call(route.source, new Date(since.getTime() - sourceMarginMs), signal);
-    for await (const page of keeper.listTracked(since, options.statuses, signal)) {
-      const changes: { destinationId: string; sourceStatus: string }[] = [];
+    const current = await readStatuses(new Date(since.getTime() - sourceMarginMs), signal);
+    for await (const page of keeper.listTracked(since, withCharges ? null : options.statuses, signal)) {
+      const charges = withCharges && chargesOf !== undefined && page.length > 0 ? await chargesOf(page.map((tracked) => tracked.number), signal) : new Map<string, Fee[]>();
+      const changes: TrackedChange[] = [];
       for (const tracked of page) {
-        summary.checked += 1;
-        const status = current.get(tracked.number);
-        if (status === undefined) summary.missing += 1;
-        else if (status === tracked.sourceStatus) summary.unchanged += 1;
-        else changes.push({ destinationId: tracked.destinationId, sourceStatus: status });
+        const change: TrackedChange = { tracked };
+        if (open.has(tracked.sourceStatus)) {
+          summary.checked += 1;
+          const status = current.get(tracked.number);
+          if (status === undefined) summary.missing += 1;
+          else if (status === tracked.sourceStatus) summary.unchanged += 1;
+          else {
+            change.sourceStatus = status;
+            summary.changed += 1;
+          }
+        }
+        const fees = charges.get(tracked.number);
+        if (fees !== undefined && showCharges !== undefined && showCharges(fees) !== tracked.shownCharges) {
+          change.fees = fees;
+          summary.chargesChanged += 1;
+        }
+        if (change.sourceStatus !== undefined || change.fees !== undefined) changes.push(change);
       }
-      if (changes.length > 0) await keeper.updateStatuses(changes, signal);
-      summary.changed += changes.length;
+      if (changes.length > 0) await keeper.update(changes, signal);
       options.onProgress?.(summary);
     }
   });

@@ -71,7 +71,7 @@ export async function startMoreStandIns(options: { moysklad?: MoySkladFake } = {
         type: 'moysklad',
         baseUrl: moysklad.url,
         token: moysklad.token,
-        tokenKind: 'solution',
+        tokenKind: moysklad.tokenKind,
         ...moysklad.ids,
         currencies: { MXN: pesos },
         timeout: '5s',

@@ -27,9 +27,12 @@ export interface OzonMoySkladStandIns {
 
 export const pollSince = '2026-11-01T00:00:00Z';
 
+/** Settings over the MoySklad connection's, or made from the stand-in (its attribute ids are its own). */
+export type MoySkladSettings = Record<string, unknown> | ((moysklad: MoySkladFake) => Record<string, unknown>);
+
 /** The Ozon and MoySklad stand-ins, with MoySklad products for every article the posting generator uses. */
 export async function startOzonMoySkladStandIns(
-  options: { ozon?: OzonFakeOptions; moysklad?: MoySkladFakeOptions; moyskladSettings?: Record<string, unknown>; articles?: string[] } = {},
+  options: { ozon?: OzonFakeOptions; moysklad?: MoySkladFakeOptions; moyskladSettings?: MoySkladSettings; articles?: string[] } = {},
 ): Promise<OzonMoySkladStandIns> {
   const ozon = await startOzonFake(options.ozon);
   const moysklad = await startMoySkladFake(options.moysklad);
@@ -46,17 +49,18 @@ export async function startOzonMoySkladStandIns(
         type: 'moysklad',
         baseUrl: moysklad.url,
         token: moysklad.token,
-        tokenKind: 'solution',
+        tokenKind: moysklad.tokenKind,
         ...moysklad.ids,
         attributes: {
           sourceStatus: moysklad.attributes.ozonStatus,
           sourceNumber: moysklad.attributes.ozonNumber,
           commission: moysklad.attributes.commission,
           serviceCharges: moysklad.attributes.services,
+          chargesBreakdown: moysklad.attributes.charges,
         },
         chargesIn: 'attributes',
         timeout: '5s',
-        ...options.moyskladSettings,
+        ...(typeof options.moyskladSettings === 'function' ? options.moyskladSettings(moysklad) : options.moyskladSettings),
       },
     },
     route: { name: OZON_ROUTE, from: 'ozon', to: 'moysklad', poll: { every: '1h', since: pollSince, pageSize: 100 }, statusCheck: false },
@@ -86,7 +90,7 @@ export async function startOzonMoySkladStack(
     database?: ResolvedConfig['database'];
     worker?: Record<string, unknown>;
     route?: Record<string, unknown>;
-    moyskladSettings?: Record<string, unknown>;
+    moyskladSettings?: MoySkladSettings;
     ozon?: OzonFakeOptions;
     moysklad?: MoySkladFakeOptions;
     logger?: Logger;

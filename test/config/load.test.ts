@@ -70,6 +70,38 @@ t.test('connector settings and route ends are checked once the outline is valid'
   t.match(text, /routes\[1\]\.to: connection "odoo" cannot be a destination/);
 });
 
+t.test('a poll that asks a source for more than its API allows is refused at load, naming the limit', async (t) => {
+  const ozonToMoySklad = (poll: Record<string, unknown>, ozon: Record<string, unknown> = {}) => ({
+    connections: {
+      ozon: { type: 'ozon', clientId: '836123', apiKey: 'ozon-api-key-123', ...ozon },
+      moysklad: {
+        type: 'moysklad',
+        token: 'moysklad-token',
+        organization: '7944ef04-f831-11e5-7a69-971500188b19',
+        store: '7a6b5a1e-f831-11e5-7a69-971500188b1b',
+        retailStore: '8d7b1f2e-0a1c-11e6-7a69-8f55000a2c1d',
+        agent: '9a3c2f10-f831-11e5-7a69-971500188b20',
+      },
+    },
+    routes: [{ name: 'ozon-to-moysklad', from: 'ozon', to: 'moysklad', poll }],
+  });
+  t.same(
+    problemsOf(() => parseConfig(ozonToMoySklad({ pageSize: 1000 }), builtinConnectors(), {})),
+    [
+      'routes[0].poll.pageSize: 1000 is more than "ozon" allows: Ozon lists at most 100 postings a page ("limit" maximum 100 in /v4/posting/fbs/list and /v3/posting/fbo/list); set it to 100 or less',
+    ],
+  );
+  t.same(problemsOf(() => parseConfig(ozonToMoySklad({ pageSize: 100 }), builtinConnectors(), {})), [], '100 is fine');
+  const defaults = parseConfig(ozonToMoySklad({}), builtinConnectors(), {});
+  const poll = defaults.routes[0]?.poll;
+  t.equal(poll === false ? 0 : poll?.pageSize, 100, 'the default page is Ozon\'s maximum');
+  const ozon = defaults.connections['ozon']?.settings as { fbsList: string; fboList: string; paths: Record<string, string> };
+  t.same([ozon.fbsList, ozon.fboList], ['v4', 'v3'], 'the current lists by default');
+  t.equal(ozon.paths['fboListV3'], '/v3/posting/fbo/list');
+  t.match(problemsOf(() => parseConfig(ozonToMoySklad({}, { paths: { fboList: '/v3/posting/fbo/list' } }), builtinConnectors(), {})).join('\n'), /connections\.ozon\.paths: Unrecognized key: "fboList"/);
+  t.same(problemsOf(() => parseConfig({ ...valid, routes: [{ ...valid.routes[0], poll: { pageSize: 1000 } }] }, builtinConnectors(), env)), [], 'Odoo pages as large as the route says');
+});
+
 t.test('files: unreadable and not JSON are config errors, not crashes', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ob-config-'));
   t.match(problemsOf(() => loadConfigFile(join(dir, 'none.json'), builtinConnectors())), [/cannot read .*ENOENT/]);

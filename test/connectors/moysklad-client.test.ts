@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
-import { MoySkladClient } from '../../src/connectors/moysklad/client.js';
-import { moyskladConfigSchema } from '../../src/connectors/moysklad/config.js';
+import { maxUrlBytes, MoySkladClient } from '../../src/connectors/moysklad/client.js';
+import { moyskladConfigSchema, requestWeight } from '../../src/connectors/moysklad/config.js';
 import { createMoySkladConnector } from '../../src/connectors/moysklad/connector.js';
 import { documentSchema } from '../../src/connectors/moysklad/schemas.js';
 import type { ExchangeEntry } from '../../src/core/exchange.js';
@@ -9,9 +9,9 @@ import { connectorContext } from '../helpers/context.js';
 import { startMoySkladFake, type MoySkladFakeOptions } from '../../src/sandbox/moysklad/server.js';
 
 async function setup(t: Test, fakeOptions: MoySkladFakeOptions = {}, settings: Record<string, unknown> = {}) {
-  const fake = await startMoySkladFake(fakeOptions);
+  const fake = await startMoySkladFake({ tokenKind: 'solution', ...fakeOptions });
   t.teardown(() => fake.close());
-  const config = moyskladConfigSchema.parse({ baseUrl: fake.url, token: fake.token, tokenKind: 'solution', ...fake.ids, timeout: '5s', ...settings });
+  const config = moyskladConfigSchema.parse({ baseUrl: fake.url, token: fake.token, tokenKind: fake.tokenKind, ...fake.ids, timeout: '5s', ...settings });
   const exchanges: ExchangeEntry[] = [];
   const client = new MoySkladClient({ config, exchanges: (e) => exchanges.push(e) });
   return { fake, config, client, exchanges };
@@ -161,4 +161,55 @@ t.test('list pages through every row', async (t) => {
   const pages: number[] = [];
   for await (const rows of client.list(documentSchema, '/entity/product', { limit: 10 })) pages.push(rows.length);
   t.same(pages, [10, 10, 5]);
+});
+
+t.test('look-ups are split by the length of their URL, so none passes MoySklad\'s 8 KB header limit', async (t) => {
+  const { fake, client, config } = await setup(t);
+  const productId = fake.addProduct({ article: 'GOOD' });
+  const destination = createMoySkladConnector(config, connectorContext('moysklad').context).destination!;
+  const shift = await destination.session!.open(AbortSignal.timeout(5000));
+  const stored = Array.from({ length: 400 }, (_, i) => `${String(40_000_000 + i * 7)}-${String(1000 + i).padStart(4, '0')}-1`);
+  const saved = await client.saveDemands(
+    stored.map((externalCode) => ({
+      externalCode,
+      moment: '2099-01-01 00:00:00',
+      retailShift: client.meta('retailshift', shift.id),
+      positions: [{ quantity: 1, price: 100, assortment: client.meta('product', productId) }],
+    })),
+  );
+  t.equal(saved.filter((s) => !Array.isArray(s)).length, 400);
+  const before = fake.requests.length;
+  const wanted = [...stored, ...Array.from({ length: 600 }, (_, i) => `${String(70_000_000 + i)}-0001-1`)];
+  const found = await client.findDemandsByExternalCode(wanted);
+  t.same(new Set(found.map((d) => d.externalCode)), new Set(stored), 'every stored sale found among 1000 numbers');
+  const lookups = fake.requests.slice(before);
+  t.ok(lookups.length >= 4, `${lookups.length} look-ups for 1000 numbers`);
+  t.equal(fake.stats.rejected414, 0, 'none refused for its length');
+  const longest = Math.max(...lookups.map((r) => Buffer.byteLength(`${fake.url.replace(/\/api\/remap\/1\.2$/, '')}${r.path}?${new URLSearchParams(r.query).toString()}`)));
+  t.ok(longest <= maxUrlBytes, `the longest URL is ${longest} bytes`);
+  t.ok(longest > maxUrlBytes * 0.8, 'and the look-ups are filled, not split by a small count');
+
+  const odd = await client.saveDemands([
+    { externalCode: 'MX;7', moment: '2099-01-01 00:00:00', retailShift: client.meta('retailshift', shift.id), positions: [{ quantity: 1, price: 100, assortment: client.meta('product', productId) }] },
+  ]);
+  t.equal(odd.length, 1);
+  t.same((await client.findDemandsByExternalCode(['MX;7', 'MX'])).map((d) => d.externalCode), ['MX;7'], 'a ";" in a number is escaped, not taken for the next condition');
+
+  const long = Array.from({ length: 60 }, (_, i) => `marketsync:mercado-libre:${'ПОСТАВКА-'.repeat(6)}${i}`);
+  await client.findDemandsByExternalCode(long);
+  t.equal(fake.stats.rejected414, 0, 'long numbers in Cyrillic (encoded to many bytes) are split by their encoded length');
+});
+
+t.test('with a user token (4 units a request today), a burst of look-ups and creates meets no 429', async (t) => {
+  const day = new Date('2026-12-02T12:00:00Z');
+  const { fake, config } = await setup(t, { tokenKind: 'user', now: () => day }, { batch: { size: 20, wait: '10ms' } });
+  t.equal(requestWeight(config, day), 4, 'the connection weighs its requests as MoySklad does today');
+  fake.addProduct({ article: 'GOOD' });
+  const destination = createMoySkladConnector({ ...config, requestWeight: 4 }, connectorContext('moysklad').context).destination!;
+  const orders = Array.from({ length: 200 }, (_, i) => order(`U-${i}`, 'GOOD'));
+  await Promise.all(orders.map((o) => destination.find(o, AbortSignal.timeout(30_000))));
+  await Promise.all(orders.map((o) => destination.create(o, AbortSignal.timeout(30_000))));
+  t.equal(fake.demands().length, 200);
+  t.ok(fake.stats.requests * 4 > 45, `${fake.stats.requests} requests of 4 units: more than one window's budget`);
+  t.equal(fake.stats.rejected429, 0);
 });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { positionSum } from '../../src/sandbox/moysklad/server.js';
 import { RequestBudget } from '../../src/connectors/moysklad/budget.js';
 import { requestWeight } from '../../src/connectors/moysklad/config.js';
-import { charges, demandMoment, describeOrder, kopecks, toRetailDemand } from '../../src/connectors/moysklad/mapper.js';
+import { charges, chargesText, demandMoment, describeOrder, kopecks, toRetailDemand, withChargesLine } from '../../src/connectors/moysklad/mapper.js';
 import type { Meta } from '../../src/connectors/moysklad/schemas.js';
 import { fromMoscowTime, toMoscowSeconds, toMoscowTime } from '../../src/connectors/moysklad/time.js';
 import { moyskladConfigSchema } from '../../src/connectors/moysklad/config.js';
@@ -91,8 +91,9 @@ const order: Order = {
   fees: [
     { kind: 'commission', amount: '75.5', currency: 'RUB', sku: 'ART-1' },
     { kind: 'commission', amount: '12.01', currency: 'RUB', sku: 'ART-2' },
-    { kind: 'service:marketplace_service_item_fulfillment', amount: '-30.1', currency: 'RUB', sku: 'ART-1' },
-    { kind: 'service:marketplace_service_item_deliv_to_customer', amount: '-9.9', currency: 'RUB', sku: null },
+    { kind: 'service:Логистика', amount: '30.1', currency: 'RUB', sku: 'ART-1' },
+    { kind: 'service:Последняя миля', amount: '9.9', currency: 'RUB', sku: null },
+    { kind: 'service:Логистика', amount: '-5', currency: 'RUB', sku: null },
   ],
   prices: 'gross',
   discounts: [],
@@ -109,17 +110,29 @@ const ids = {
   agent: '44444444-4444-4444-8444-444444444444',
 };
 const attr = { sourceStatus: '55555555-5555-4555-8555-555555555555', commission: '66666666-6666-4666-8666-666666666666', serviceCharges: '77777777-7777-4777-8777-777777777777' };
+const breakdownId = '88888888-8888-4888-8888-888888888888';
 const meta = (type: string, id: string): { meta: Meta } => ({ meta: { href: `https://x/entity/${type}/${id}`, type, mediaType: 'application/json' } });
 const products = new Map<string, Meta>([
   ['ART-1', meta('product', 'p1').meta],
   ['ART-2', meta('product', 'p2').meta],
 ]);
 
-t.test('a retail sale carries the posting, its status and the charges in kopecks', async (t) => {
+t.test('a retail sale: prices and sums in kopecks, the charges in rubles as people read them, their breakdown in text', async (t) => {
   t.equal(kopecks(499.9), 49990);
   t.equal(kopecks(0.1 + 0.2), 30, 'float noise does not leak into kopecks');
-  t.same(charges(order), { commission: 87.51, services: -40 });
-  const config = moyskladConfigSchema.parse({ token: 'secret-token', ...ids, attributes: attr, chargesIn: 'attributes' });
+  t.same(charges(order.fees), {
+    commission: '87.51',
+    services: '35.00',
+    currency: 'RUB',
+    parts: [
+      { name: 'commission', amount: '87.51' },
+      { name: 'Логистика', amount: '25.10' },
+      { name: 'Последняя миля', amount: '9.90' },
+    ],
+  });
+  t.equal(chargesText(order.fees), 'Charges (RUB): commission 87.51; Логистика 25.10; Последняя миля 9.90; services in all 35.00.');
+  t.equal(chargesText([]), 'Charges (RUB): commission 0.00; services in all 0.00.', 'nothing charged yet');
+  const config = moyskladConfigSchema.parse({ token: 'secret-token', ...ids, attributes: { ...attr, chargesBreakdown: breakdownId }, chargesIn: 'attributes' });
   const shift = { id: 'shift-1', name: '00007', moment: '2026-11-24 09:00:00.000' };
   const body = toRetailDemand(order, { config, shift, products, meta, attributeMeta: (id) => meta('attributes', id).meta, syncId: 'sync-1' });
   t.match(body, {
@@ -133,12 +146,28 @@ t.test('a retail sale carries the posting, its status and the charges in kopecks
       { quantity: 1, price: 12005 },
     ],
     noCashSum: 111985,
-    attributes: [
-      { meta: { href: `https://x/entity/attributes/${attr.sourceStatus}` }, value: 'awaiting_packaging' },
-      { value: 8751 },
-      { value: -4000 },
-    ],
   });
+  t.same(
+    (body['attributes'] as { meta: Meta; value: unknown }[]).map((a) => [a.meta.href.split('/').at(-1), a.value]),
+    [
+      [attr.sourceStatus, 'awaiting_packaging'],
+      [attr.commission, 87.51],
+      [attr.serviceCharges, 35],
+      [breakdownId, 'Charges (RUB): commission 87.51; Логистика 25.10; Последняя миля 9.90; services in all 35.00.'],
+    ],
+    'the double attributes hold rubles (87.51, not 8751)',
+  );
+  t.equal(body['description'], 'Ozon 0001-1, order 0001.', 'the breakdown is in its attribute, not in the description');
+
+  const inAttributesOnly = toRetailDemand(order, {
+    config: moyskladConfigSchema.parse({ token: 'secret-token', ...ids, attributes: attr, chargesIn: 'attributes' }),
+    shift,
+    products,
+    meta,
+    attributeMeta: (id) => meta('attributes', id).meta,
+    syncId: 'sync-1',
+  });
+  t.equal(inAttributesOnly['description'], 'Ozon 0001-1, order 0001.\nCharges (RUB): commission 87.51; Логистика 25.10; Последняя миля 9.90; services in all 35.00.', 'without a text attribute the breakdown goes into the description');
   const described = toRetailDemand(order, {
     config: moyskladConfigSchema.parse({ token: 'secret-token', ...ids }),
     shift,
@@ -147,13 +176,24 @@ t.test('a retail sale carries the posting, its status and the charges in kopecks
     attributeMeta: (id) => meta('attributes', id).meta,
     syncId: 'sync-1',
   });
-  t.equal(described['description'], 'Ozon 0001-1, order 0001, status awaiting_packaging. Commission 87.51 RUB; Ozon services -40.00 RUB.');
+  t.equal(described['description'], 'Ozon 0001-1, order 0001.\nCharges (RUB): commission 87.51; Логистика 25.10; Последняя миля 9.90; services in all 35.00.');
   t.notOk('attributes' in described, 'no attributes configured, none sent');
+
+  t.equal(withChargesLine('Ozon 1-1.\nA note by a person\nCharges (RUB): old.', 'Charges (RUB): new.'), 'Ozon 1-1.\nCharges (RUB): new.\nA note by a person', 'a rewrite replaces only the charges line, under the first');
+  t.equal(withChargesLine('Ozon 1-1.\nCharges (RUB): old.', null), 'Ozon 1-1.');
+  const long = withChargesLine(`Ozon 1-1.\n${'a long note '.repeat(400)}`, 'Charges (RUB): commission 1.00; services in all 0.00.');
+  t.equal(long.length, 4096, 'MoySklad keeps at most 4096 characters');
+  t.equal(long.split('\n')[1], 'Charges (RUB): commission 1.00; services in all 0.00.', 'and it is the note that gives way');
 });
 
-t.test('the sale is never dated before its shift opened', async (t) => {
-  t.equal(demandMoment(order, { id: 's', name: '1', moment: '2026-11-24 09:00:00.000' }), '2026-11-24 10:00:00', 'the order time (MSK) when the shift is older');
-  t.equal(demandMoment(order, { id: 's', name: '1', moment: '2026-11-24 12:30:00.000' }), '2026-11-24 12:30:01', 'one second after the shift opened otherwise');
+t.test('the sale is dated to the minute, always after its shift\'s minute', async (t) => {
+  const at = (createdAt: string, shiftMoment: string): string => demandMoment({ ...order, createdAt }, { id: 's', name: '1', moment: shiftMoment });
+  t.equal(at('2026-11-24T07:00:00.000Z', '2026-11-24 09:00:00.000'), '2026-11-24 10:00:00', 'the order time (MSK) when the shift is older');
+  t.equal(at('2026-11-24T07:00:42.917Z', '2026-11-24 09:00:00.000'), '2026-11-24 10:00:00', 'to the minute, as MoySklad keeps it');
+  t.equal(at('2026-11-24T07:00:00.000Z', '2026-11-24 12:30:00.000'), '2026-11-24 12:31:00', 'an older posting: the first whole minute after the shift');
+  t.equal(at('2026-11-24T09:30:30.000Z', '2026-11-24 12:30:00.000'), '2026-11-24 12:31:00', 'a posting of the shift\'s own minute too');
+  t.equal(at('2026-11-24T09:30:30.000Z', '2026-11-24 12:30:45.120'), '2026-11-24 12:31:00', 'a shift moment with seconds counts by its minute');
+  t.equal(at('2026-11-24T09:31:00.000Z', '2026-11-24 12:30:00.000'), '2026-11-24 12:31:00', 'the next minute is later');
 });
 
 t.test('an unknown article is a permanent error naming it', async (t) => {
@@ -163,7 +203,7 @@ t.test('an unknown article is a permanent error naming it', async (t) => {
     () => toRetailDemand(order, { config, shift: { id: 's', name: '1', moment: '2026-11-24 09:00:00.000' }, products: onlyOne, meta, attributeMeta: (id) => meta('a', id).meta, syncId: 'x' }),
     { code: 'UNKNOWN_ARTICLE', kind: 'permanent', message: /article ART-2 \(order 0001-1\)/ },
   );
-  t.match(describeOrder(order, false), /^Ozon 0001-1, order 0001, status awaiting_packaging\.$/);
+  t.equal(describeOrder(order, false), 'Ozon 0001-1, order 0001.');
 });
 
 t.test('the config asks for the attributes that "attributes" charges need', async (t) => {
@@ -173,6 +213,29 @@ t.test('the config asks for the attributes that "attributes" charges need', asyn
   t.notOk(moyskladConfigSchema.safeParse({ token: 'secret-token', ...ids, baseUrl: 'http://moysklad.example' }).success, 'plain http only to loopback');
   const realIds = { ...ids, organization: '7944ef04-f831-11e5-7a69-971500188b19' };
   t.ok(moyskladConfigSchema.safeParse({ token: 'secret-token', ...realIds }).success, "MoySklad's ids are not RFC 4122 UUIDs, and are accepted");
+  const big = moyskladConfigSchema.safeParse({ token: 'secret-token', ...ids, batch: { size: 1000 } });
+  t.notOk(big.success, 'a batch of 1000 look-ups does not fit in a URL');
+  t.match(big.error?.issues[0], { path: ['batch', 'size'], message: /at most 200.*8 KB/ });
+});
+
+t.test('whenRoom waits while the budget is spent and behind queued requests, then lets the caller go', async (t) => {
+  const budget = new RequestBudget({ units: 2, windowMs: 120, maxParallel: 5, weight: () => 1 });
+  const t0 = Date.now();
+  await budget.whenRoom();
+  t.ok(Date.now() - t0 < 50, 'room at once in an empty window');
+  (await budget.acquire()).release({});
+  (await budget.acquire()).release({});
+  let roomAt = 0;
+  const room = budget.whenRoom().then(() => (roomAt = Date.now() - t0));
+  const queued = budget.acquire();
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  t.equal(roomAt, 0, 'no room while the window is full');
+  const ticket = await queued;
+  t.ok(Date.now() - t0 >= 120, 'the queued request went first, when the window refilled');
+  ticket.release({});
+  await room;
+  t.ok(roomAt >= 120, `then the room (${roomAt} ms)`);
+  t.equal(budget.stats.requests, 3, 'waiting for room spends nothing');
 });
 
 t.test('money: a coupon as discount percents on list prices, other currencies through the map, charges as a service; the rest refused', async (t) => {

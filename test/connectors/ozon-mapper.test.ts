@@ -1,5 +1,5 @@
 import t from 'tap';
-import { normalizeOzonStatus, toFetchedOrder } from '../../src/connectors/ozon/mapper.js';
+import { normalizeOzonStatus, serviceFees, toFetchedOrder } from '../../src/connectors/ozon/mapper.js';
 
 const v3Posting = {
   posting_number: '05708065-0029-1',
@@ -28,7 +28,7 @@ const v3Posting = {
   addressee: null,
 };
 
-t.test('a v3 posting becomes the canonical order with commission and every service charge', async (t) => {
+t.test('a v3 posting becomes the canonical order with its commission per product; the removed service dictionaries are ignored', async (t) => {
   const fetched = toFetchedOrder(v3Posting, 'fbs', ['cancelled']);
   t.equal(fetched.kind, 'ready');
   if (fetched.kind !== 'ready') return;
@@ -48,12 +48,12 @@ t.test('a v3 posting becomes the canonical order with commission and every servi
     refs: { orderId: '680420041', orderNumber: '05708065-0029', scheme: 'fbs', warehouse: 'Main' },
   });
   t.same(fetched.order.fees, [
-    { kind: 'commission', amount: 75.5, currency: 'RUB', sku: 'ART-1' },
-    { kind: 'service:marketplace_service_item_fulfillment', amount: -30.1, currency: 'RUB', sku: 'ART-1' },
-    { kind: 'service:marketplace_service_item_deliv_to_customer', amount: -9.9, currency: 'RUB', sku: 'ART-1' },
-    { kind: 'commission', amount: 12, currency: 'RUB', sku: 'ART-2' },
-    { kind: 'service:marketplace_service_item_direct_flow_trans', amount: -5, currency: 'RUB', sku: null },
+    { kind: 'commission', amount: '75.5', currency: 'RUB', sku: 'ART-1' },
+    { kind: 'commission', amount: '12', currency: 'RUB', sku: 'ART-2' },
   ]);
+  const services = [{ kind: 'service:Логистика', amount: '63', currency: 'RUB', sku: 'ART-1' }];
+  const withServices = toFetchedOrder(v3Posting, 'fbs', [], services);
+  t.match(withServices, { kind: 'ready', order: { fees: [{ kind: 'commission' }, { kind: 'commission' }, services[0]] } }, 'the accrued charges follow the commission');
 });
 
 t.test('v4 money objects are read like v3 strings', async (t) => {
@@ -90,4 +90,29 @@ t.test('a broken posting is an error for that posting alone, naming it', async (
   });
   t.match(toFetchedOrder({ ...v3Posting, in_process_at: '', created_at: '' }, 'fbo', []), { kind: 'invalid', error: { message: /neither in_process_at nor created_at/ } });
   t.match(toFetchedOrder({ status: 'delivered' }, 'fbs', []), { kind: 'invalid', number: null });
+});
+
+t.test('accruals become service charges: the sale lines and excluded types are left out, the sign turns', async (t) => {
+  const names = new Map([
+    [11, 'Логистика'],
+    [12, 'Последняя миля'],
+    [13, 'Эквайринг'],
+  ]);
+  const accruals = [
+    { type_id: 1, accrued: { amount: '499.90', currency: 'RUB' }, sku: 1001, seller_price: { amount: '499.90', currency: 'RUB' } },
+    { type_id: 2, accrued: { amount: '-75.50', currency: 'RUB' }, sku: 1001, seller_price: { amount: '-75.50', currency: 'RUB' } },
+    { type_id: 11, accrued: { amount: '-63.00', currency: 'RUB' }, sku: 1001, seller_price: null },
+    { type_id: 12, accrued: { amount: '-27.49' }, sku: 5555 },
+    { type_id: 11, accrued: { amount: '12.00', currency: 'RUB' }, sku: null, seller_price: null },
+    { type_id: 13, accrued: { amount: '-7.50', currency: 'RUB' }, sku: 1001, seller_price: null },
+    { type_id: 44, accrued: { amount: '-1.10', currency: 'RUB' } },
+    { type_id: 11, accrued: { amount: '0', currency: 'RUB' } },
+    { type_id: 11, accrued: { amount: 'n/a', currency: 'RUB' } },
+  ];
+  t.same(serviceFees(accruals, { names, excluded: new Set([13]) }, new Map([[1001, 'ART-1']]), 'RUB'), [
+    { kind: 'service:Логистика', amount: '63', currency: 'RUB', sku: 'ART-1' },
+    { kind: 'service:Последняя миля', amount: '27.49', currency: 'RUB', sku: '5555' },
+    { kind: 'service:Логистика', amount: '-12', currency: 'RUB', sku: null },
+    { kind: 'service:accrual type 44', amount: '1.1', currency: 'RUB', sku: null },
+  ]);
 });

@@ -7,6 +7,7 @@ import { listBindings } from '../../src/store/bindings.js';
 import { listJobs } from '../../src/store/jobs.js';
 import { listExchanges } from '../../src/store/exchanges.js';
 import { OZON_ROUTE, startOzonMoySkladStack } from '../../src/sandbox/ozon-moysklad.js';
+import { accrualTypeIds, ozonPaths } from '../../src/sandbox/ozon/server.js';
 import { ADMIN_TOKEN, admin } from '../helpers/admin.js';
 
 type Entity = Record<string, unknown>;
@@ -61,7 +62,7 @@ t.test('250 postings over several pages become 250 retail sales in the open shif
   t.equal(attribute(document, attributes.ozonStatus), sample.status);
   t.equal(attribute(document, attributes.ozonNumber), sample.posting_number);
   const commission = sample.financial_data.products.reduce((sum, p) => sum + p.commission_amount, 0);
-  t.equal(attribute(document, attributes.commission), Math.round(commission * 100), 'commission in kopecks');
+  t.equal(attribute(document, attributes.commission), Number(commission.toFixed(2)), 'commission in rubles, as people read it');
   const positions = document['positions'] as { quantity: number; price: number }[];
   t.equal(positions.length, sample.products.length);
   t.equal(positions[0]?.price, Math.round(Number(sample.products[0]!.price) * 100), 'prices in kopecks');
@@ -81,6 +82,34 @@ t.test('250 postings over several pages become 250 retail sales in the open shif
   t.equal(again.queued, 0, 'the second run queues nothing');
   t.equal(again.alreadyExported, 250);
   t.equal(stack.moysklad.demands().length, 250, 'and creates nothing');
+});
+
+t.test('a poll reads FBS and FBO over several cursor pages of 100 each, and every posting becomes one sale', async (t) => {
+  const stack = await startOzonMoySkladStack();
+  t.teardown(stack.close);
+  const fbs = stack.addPostings(230);
+  const fbo = stack.addPostings(240, { scheme: 'fbo' });
+  const poll = await stack.app.pollNow(OZON_ROUTE);
+  await stack.app.engine.drain();
+
+  const lists = stack.ozon.requests.filter((r) => r.path === ozonPaths.fbsListV4 || r.path === ozonPaths.fboListV3);
+  const pages = (path: string) => lists.filter((r) => r.path === path).map((r) => r.body as { limit: number; cursor: string });
+  t.same(pages(ozonPaths.fbsListV4).map((b) => b.limit), [100, 100, 100], 'FBS: three pages of at most 100');
+  t.same(pages(ozonPaths.fboListV3).map((b) => b.limit), [100, 100, 100], 'FBO: three pages of at most 100');
+  for (const path of [ozonPaths.fbsListV4, ozonPaths.fboListV3]) {
+    const cursors = pages(path).map((b) => b.cursor);
+    t.equal(cursors[0], '', `${path} starts without a cursor`);
+    t.ok(cursors.slice(1).every((c) => c !== ''), `${path} goes on with the cursor Ozon gave`);
+  }
+  t.equal(stack.ozon.count(ozonPaths.fbsListV3) + stack.ozon.count(ozonPaths.fboListV2), 0, 'the switched-off lists are never asked');
+  t.equal(stack.ozon.count(ozonPaths.accrualPostings), 6, 'the accruals of each page in one read');
+  t.equal(poll.seen, 470);
+  t.equal(poll.queued, 470);
+  const sales = stack.moysklad.demands();
+  t.equal(sales.length, 470, 'one sale per posting');
+  t.same(new Set(sales.map((d) => d['externalCode'])), new Set([...fbs, ...fbo]));
+  t.equal(stack.moysklad.stats.rejected429, 0);
+  t.equal(stack.moysklad.stats.rejected414, 0);
 });
 
 t.test('a batch whose answer is lost after MoySklad saved it ends with exactly one sale per posting', async (t) => {
@@ -144,6 +173,86 @@ t.test('reconciliation updates only the sales whose Ozon status changed, and rep
   t.ok(exchanges.some((e) => e.connector === 'ozon') && exchanges.some((e) => e.connector === 'moysklad'), 'both systems are in the exchange log');
   t.notOk(JSON.stringify(exchanges).includes(stack.moysklad.token), 'the MoySklad token never reaches the exchange log');
   t.notOk(JSON.stringify(exchanges).includes(stack.ozon.apiKey), 'nor the Ozon key');
+});
+
+t.test('charges Ozon books after the sale are brought up to date by the reconciliation, and only those that changed', async (t) => {
+  const stack = await startOzonMoySkladStack();
+  t.teardown(stack.close);
+  const numbers = stack.addPostings(30, { statuses: ['awaiting_packaging'] });
+  const delivered = stack.addPostings(5, { statuses: ['delivered'] });
+  await stack.app.pollNow(OZON_ROUTE);
+  await stack.app.engine.drain();
+  const { attributes } = stack.moysklad;
+  const sale = (number: string): Record<string, unknown> => stack.moysklad.demands().find((d) => d['externalCode'] === number)!;
+  const first = numbers[0]!;
+  const posting = stack.ozon.posting(first)!;
+  const commission = Number(posting.financial_data.products.reduce((sum, p) => sum + p.commission_amount, 0).toFixed(2));
+  t.equal(attribute(sale(first), attributes.services), 0, 'nothing charged yet when the sale was made');
+  t.equal(attribute(sale(first), attributes.commission), commission);
+  const deliveredSale = sale(delivered[0]!);
+  t.ok(Number(attribute(deliveredSale, attributes.services)) > 0, 'a delivered posting comes with the charges accrued so far');
+  t.match(attribute(deliveredSale, attributes.charges), /Последняя миля \d+\.\d{2}; Эквайринг \d+\.\d{2}; services in all/);
+  t.notMatch(attribute(deliveredSale, attributes.charges), /Выручка|Вознаграждение/, 'the sale itself is no charge');
+
+  // Ozon ships the posting, charges logistics on it and the last mile, and refunds part of the logistics.
+  const day = '2026-11-25';
+  stack.ozon.setStatus(first, 'delivering');
+  stack.ozon.addAccrual(first, { type_id: accrualTypeIds.logistics, amount: '-120.40', accrual_date: day, sku: posting.products[0]!.sku, quantity: null, seller_price: null });
+  stack.ozon.addAccrual(first, { type_id: accrualTypeIds.lastMile, amount: '-35.00', accrual_date: day, sku: null, quantity: null, seller_price: null });
+  stack.ozon.addAccrual(first, { type_id: accrualTypeIds.logistics, amount: '20.40', accrual_date: day, sku: null, quantity: null, seller_price: null });
+  // A delivered posting, no longer checked for its status, is charged for its return.
+  stack.ozon.addAccrual(delivered[1]!, { type_id: accrualTypeIds.returnLogistics, amount: '-55.10', accrual_date: day, sku: null, quantity: null, seller_price: null });
+
+  const before = stack.moysklad.requests.length;
+  const summary = await stack.app.reconcileNow(OZON_ROUTE, { days: 45 });
+  t.match(summary, { checked: 30, changed: 1, unchanged: 29, missing: 0, chargesChanged: 2 });
+  t.equal(attribute(sale(first), attributes.ozonStatus), 'delivering');
+  t.equal(attribute(sale(first), attributes.services), 135, '120.40 + 35.00 − 20.40, in rubles');
+  t.equal(attribute(sale(first), attributes.commission), commission, 'the commission as Ozon reports it on the posting');
+  t.equal(attribute(sale(first), attributes.charges), `Charges (RUB): commission ${commission.toFixed(2)}; Логистика 100.00; Последняя миля 35.00; services in all 135.00.`);
+  t.match(attribute(sale(delivered[1]!), attributes.charges), /Обратная логистика 55\.10/);
+  const writes = stack.moysklad.requests.slice(before).filter((r) => r.method !== 'GET');
+  t.equal(writes.length, 1, 'one bulk update');
+  t.same(
+    (writes[0]?.body as { meta: { href: string } }[]).map((b) => b.meta.href.split('/').at(-1)).sort(),
+    [String(sale(first)['id']), String(sale(delivered[1]!)['id'])].sort(),
+    'holding only the two sales that changed',
+  );
+
+  const again = await stack.app.reconcileNow(OZON_ROUTE, { days: 45 });
+  t.match(again, { changed: 0, chargesChanged: 0 }, 'nothing left to change');
+  t.equal(stack.moysklad.requests.filter((r) => r.method !== 'GET').length, writes.length + stack.moysklad.requests.slice(0, before).filter((r) => r.method !== 'GET').length, 'and nothing written');
+  t.equal(stack.ozon.count(ozonPaths.fbsGet), 0, 'commissions came from the reconciliation\'s own listing');
+});
+
+t.test('charges kept in the description: the reconciliation rewrites its charges line and leaves the rest', async (t) => {
+  const stack = await startOzonMoySkladStack({ moyskladSettings: (fake) => ({ chargesIn: 'description', attributes: { sourceStatus: fake.attributes.ozonStatus } }) });
+  t.teardown(stack.close);
+  const [number] = stack.addPostings(1, { statuses: ['awaiting_deliver'] });
+  await stack.app.pollNow(OZON_ROUTE);
+  await stack.app.engine.drain();
+  const description = (): string => String(stack.moysklad.demands()[0]?.['description']);
+  t.match(description(), /^Ozon \d+-\d+-1, order \d+-\d+\.\nCharges \(RUB\): commission \d+\.\d{2}; Обработка отправления \d+\.\d{2}; services in all \d+\.\d{2}\.$/);
+  t.same(stack.moysklad.demands()[0]?.['attributes'] && (stack.moysklad.demands()[0]?.['attributes'] as unknown[]).length, 1, 'only the status attribute');
+
+  // A person adds a note to the sale in MoySklad.
+  const id = String(stack.moysklad.demands()[0]?.['id']);
+  const [headline, charges] = description().split('\n');
+  const edited = await fetch(`${stack.moysklad.url}/entity/retaildemand/${id}`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${stack.moysklad.token}`, 'Accept-Encoding': 'gzip', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ description: `${headline}\n${charges}\nCall the buyer before shipping.` }),
+  });
+  t.equal(edited.status, 200);
+
+  stack.ozon.addAccrual(number!, { type_id: accrualTypeIds.logistics, amount: '-64.00', accrual_date: '2026-11-25', sku: null, quantity: null, seller_price: null });
+  const summary = await stack.app.reconcileNow(OZON_ROUTE);
+  t.match(summary, { checked: 1, changed: 0, chargesChanged: 1 });
+  const [line1, line2, line3] = description().split('\n');
+  t.equal(line1, headline);
+  t.match(line2, /; Логистика 64\.00; services in all \d+\.\d{2}\.$/);
+  t.equal(line3, 'Call the buyer before shipping.', "the person's note stays");
+  t.match(await stack.app.reconcileNow(OZON_ROUTE), { chargesChanged: 0 });
 });
 
 t.test('the admin API runs a reconciliation now and shows it among the route runs', async (t) => {

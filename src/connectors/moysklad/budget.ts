@@ -62,6 +62,8 @@ export class RequestBudget {
   private server: { remaining: number; at: number; sentSince: number } | null = null;
   private nextProbeAt = 0;
   private readonly queue: Waiter[] = [];
+  /** Callers waiting for room without a request yet (see `whenRoom`). */
+  private roomWaiters: (() => void)[] = [];
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: BudgetOptions) {
@@ -72,7 +74,7 @@ export class RequestBudget {
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     return new Promise<BudgetTicket>((resolve, reject) => {
       const waiter: Waiter = {
-        weight: Math.min(this.options.units, Math.max(1, this.options.weight())),
+        weight: this.nextWeight(),
         queuedAt: this.now(),
         resolve,
         reject,
@@ -90,6 +92,22 @@ export class RequestBudget {
     });
   }
 
+  private nextWeight(): number {
+    return Math.min(this.options.units, Math.max(1, this.options.weight()));
+  }
+
+  /**
+   * Resolves once a request could be sent at once: nobody is queued ahead and the window and the parallel
+   * limit have room. A batch that waits for this goes on gathering work while the budget is spent, so the
+   * requests grow larger instead of more numerous.
+   */
+  whenRoom(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.roomWaiters.push(resolve);
+      this.pump();
+    });
+  }
+
   /** Units used in the window right now (answered and in flight). */
   used(): number {
     this.prune();
@@ -101,6 +119,24 @@ export class RequestBudget {
     while (this.spent.length > 0 && (this.spent[0]?.at ?? 0) <= horizon) this.spent.shift();
   }
 
+  /**
+   * What keeps a request of `weight` units from going now: nothing (null), a release of one in flight
+   * ('release', which pumps again), or a moment to look again.
+   */
+  private blocked(weight: number, now: number): number | 'release' | null {
+    if (now < this.pausedUntil) return this.pausedUntil;
+    if (this.inFlight >= this.options.maxParallel) return 'release';
+    if (this.serverLeft(now) < weight) {
+      if (this.inFlight > 0) return 'release'; // its answer will say how much is left
+      if (now < this.nextProbeAt) return this.nextProbeAt;
+    }
+    if (this.used() + weight > this.options.units) {
+      const oldest = this.spent[0];
+      return oldest === undefined ? 'release' : oldest.at + this.options.windowMs + 1;
+    }
+    return null;
+  }
+
   /** Lets waiting requests go, in order, while there is room; otherwise sleeps until room appears. */
   private pump(): void {
     if (this.timer !== null) {
@@ -109,18 +145,18 @@ export class RequestBudget {
     }
     for (;;) {
       const head = this.queue[0];
-      if (head === undefined) return;
+      if (head === undefined && this.roomWaiters.length === 0) return;
       const now = this.now();
-      if (now < this.pausedUntil) return this.wakeAt(this.pausedUntil);
-      if (this.inFlight >= this.options.maxParallel) return; // a release pumps again
-      if (this.serverLeft(now) < head.weight) {
-        if (this.inFlight > 0) return; // its answer will say how much is left
-        if (now < this.nextProbeAt) return this.wakeAt(this.nextProbeAt);
+      const blocked = this.blocked(head?.weight ?? this.nextWeight(), now);
+      if (blocked !== null) {
+        if (typeof blocked === 'number') this.wakeAt(blocked);
+        return;
       }
-      if (this.used() + head.weight > this.options.units) {
-        const oldest = this.spent[0];
-        if (oldest === undefined) return; // only in-flight units: a release pumps again
-        return this.wakeAt(oldest.at + this.options.windowMs + 1);
+      if (head === undefined) {
+        const waiters = this.roomWaiters;
+        this.roomWaiters = [];
+        for (const resolve of waiters) resolve();
+        return;
       }
       this.queue.shift();
       head.signal?.removeEventListener('abort', head.onAbort);

@@ -17,12 +17,16 @@ import {
   type MoySkladProduct,
 } from './schemas.js';
 
-/** MoySklad's rate codes (contract notes §3.2): over the budget, and too many requests in parallel. */
+/** MoySklad's rate codes (md/_errors.md): over the budget (1049), and too many requests in parallel (1073). */
 const rateCodes = new Set([1049, 1073]);
-/** Array bodies and `limit` are capped at 1000 (§3.2, §3.4). */
+/** Array bodies and `limit` are capped at 1000 (md/_restrictions.md, md/_general.md). */
 export const maxBatch = 1000;
-/** Look-ups put every wanted value in the URL; beyond this MoySklad may answer 414. */
-const maxFilterChars = 6000;
+/**
+ * MoySklad takes at most 8 KB of request headers, the URL among them (md/_restrictions.md, "Лимиты и
+ * ограничения"; longer is 414, md/_general.md): look-ups put every wanted value in the URL, so they keep the
+ * whole URL under this, leaving room for our other headers (authorization, encodings, host).
+ */
+export const maxUrlBytes = 7 * 1024;
 /** A 429 is answered by waiting as told and sending again: the request was not processed. */
 const rejectedAttempts = 6;
 
@@ -152,42 +156,61 @@ export class MoySkladClient {
     return withInlineRetry({ attempts: 4, backoff: { baseMs: 500, maxMs: 8_000 } }, signal, () => this.call(schema, 'GET', path, { query, signal }));
   }
 
+  private listQuery(options: ListOptions, limit: number, offset: number): string {
+    const params = new URLSearchParams({ limit: String(limit), offset: String(offset) });
+    if (options.filter !== undefined && options.filter.length > 0) params.set('filter', options.filter.join(';'));
+    if (options.order !== undefined) params.set('order', options.order);
+    return params.toString();
+  }
+
   /** Every row matching the filter, page by page (at most 1000 per page). */
   async *list<T>(row: z.ZodType<T>, path: string, options: ListOptions, signal?: AbortSignal): AsyncGenerator<T[]> {
     const limit = Math.min(maxBatch, options.limit ?? maxBatch);
     const schema = listSchema(row);
     for (let offset = 0; ; offset += limit) {
-      const params = new URLSearchParams({ limit: String(limit), offset: String(offset) });
-      if (options.filter !== undefined && options.filter.length > 0) params.set('filter', options.filter.join(';'));
-      if (options.order !== undefined) params.set('order', options.order);
-      const page = await this.read(schema, path, params.toString(), signal);
+      const page = await this.read(schema, path, this.listQuery(options, limit, offset), signal);
       yield page.rows;
       const size = page.meta.size ?? 0;
       if (page.rows.length < limit || offset + limit >= size) return;
     }
   }
 
-  /** Rows whose `field` equals one of `values` (repeated "=" is OR), in as few requests as the URL allows. */
+  /**
+   * Rows whose `field` equals one of `values` (repeated "=" is OR), in as few requests as the URL allows:
+   * the values are split over several look-ups by the length of the URL each one makes, not by their count.
+   */
   async findByValues<T>(row: z.ZodType<T>, path: string, field: string, values: readonly string[], signal?: AbortSignal): Promise<T[]> {
+    // The URL without conditions, with room for a long offset, and what each condition adds to it once encoded.
+    const fixed = Buffer.byteLength(`${this.baseUrl}${path}?${this.listQuery({ filter: ['x'] }, maxBatch, 999_999_999)}`) - 1;
+    const encoded = (text: string): number => Buffer.byteLength(new URLSearchParams({ x: text }).toString()) - 2;
     const found: T[] = [];
     let chunk: string[] = [];
-    let chars = 0;
+    let bytes = fixed;
     const flush = async (): Promise<void> => {
       if (chunk.length === 0) return;
       for await (const rows of this.list(row, path, { filter: chunk }, signal)) found.push(...rows);
       chunk = [];
-      chars = 0;
+      bytes = fixed;
     };
+    const separator = encoded(';');
     for (const value of new Set(values)) {
-      const condition = `${field}=${value}`;
-      if (chars + condition.length > maxFilterChars || chunk.length >= maxBatch) await flush();
+      // A ";" inside a value is written "\;" (md/_general.md, "Фильтрация выборки с помощью параметра filter").
+      const condition = `${field}=${value.replaceAll(';', '\\;')}`;
+      const length = encoded(condition);
+      if (fixed + length > maxUrlBytes) {
+        throw permanent('LOOKUP_TOO_LONG', `A MoySklad look-up of ${field} "${value.slice(0, 60)}…" alone would exceed MoySklad's 8 KB limit on request headers`, {
+          context: { system: 'moysklad', operation: `GET ${path}` },
+        });
+      }
+      if (chunk.length > 0 && (bytes + separator + length > maxUrlBytes || chunk.length >= maxBatch)) await flush();
+      bytes += (chunk.length > 0 ? separator : 0) + length;
       chunk.push(condition);
-      chars += encodeURIComponent(condition).length + 3;
     }
     await flush();
     return found;
   }
 
+  /** Retail sales by external code, in as many look-ups as MoySklad's URL limit needs. */
   findDemandsByExternalCode(codes: readonly string[], signal?: AbortSignal): Promise<MoySkladDocument[]> {
     return this.findByValues(documentSchema, '/entity/retaildemand', 'externalCode', codes, signal);
   }

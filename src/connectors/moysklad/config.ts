@@ -3,6 +3,9 @@ import { durationSchema } from '../../config/duration.js';
 import { externalUrlSchema } from '../../config/external-url.js';
 
 // MoySklad ids look like UUIDs but are not RFC 4122 ones (e.g. 7944ef04-f831-11e5-7a69-971500188b19): z.guid, not z.uuid.
+/** Orders sent together at most: as many look-ups of typical order numbers as fit in one URL. */
+export const maxBatchSize = 200;
+
 const id = z.guid({ error: 'expected a MoySklad object id (the last part of its href, e.g. 7944ef04-f831-11e5-7a69-971500188b19)' });
 
 export const moyskladConfigSchema = z
@@ -11,8 +14,9 @@ export const moyskladConfigSchema = z
     /** A Bearer token: a solution token, or a user token from POST /security/token. */
     token: z.string().min(8),
     /**
-     * What a request costs in MoySklad's budget (contract notes §3.2): solution tokens 1 unit; user tokens
-     * 2 units from 2026-05-12, 3 from 2026-09-01 and 4 from 2026-12-01.
+     * What a request costs in MoySklad's budget (md/_restrictions.md, "Лимит запросов за 3-секундный период"):
+     * solution tokens 1 unit; user tokens (and login/password) 2 units from 2026-05-12, 3 from 2026-09-01 and 4
+     * from 2026-12-01.
      */
     tokenKind: z.enum(['user', 'solution']).default('user'),
     /** Overrides the weight from the schedule above, should MoySklad change it again. */
@@ -35,9 +39,11 @@ export const moyskladConfigSchema = z
         /** The source's status (Ozon's), kept current by the reconciliation. */
         sourceStatus: id.optional(),
         sourceNumber: id.optional(),
-        /** Double attributes, in kopecks. */
+        /** Double attributes ("Число дробное"): the totals in rubles with two decimals, as people read them. */
         commission: id.optional(),
         serviceCharges: id.optional(),
+        /** A text attribute for the charges per kind; without it the breakdown goes into the description. */
+        chargesBreakdown: id.optional(),
       })
       .prefault({}),
     /** Where the commission and the marketplace's service charges are recorded. */
@@ -67,8 +73,22 @@ export const moyskladConfigSchema = z
         closeAfterRun: z.boolean().default(false),
       })
       .prefault({}),
-    /** Creates and look-ups wait this long to be sent together (MoySklad takes up to 1000 objects in one POST). */
-    batch: z.strictObject({ size: z.number().int().min(1).max(1000).default(100), wait: durationSchema.default(50) }).prefault({}),
+    /**
+     * Creates and look-ups wait this long to be sent together. A look-up puts every number in the URL, and
+     * MoySklad takes at most 8 KB of request headers, URL included (md/_restrictions.md): 200 order numbers fit
+     * in one; longer ones are split over several requests by length.
+     */
+    batch: z
+      .strictObject({
+        size: z
+          .number()
+          .int()
+          .min(1)
+          .max(maxBatchSize, `at most ${maxBatchSize}: a look-up carries every order number in its URL, and MoySklad takes at most 8 KB of request headers`)
+          .default(100),
+        wait: durationSchema.default(50),
+      })
+      .prefault({}),
     /** Products are looked up by article once and remembered this long. */
     productCacheTtl: durationSchema.default(600_000),
     timeout: durationSchema.default(30_000),
@@ -81,7 +101,7 @@ export const moyskladConfigSchema = z
 
 export type MoySkladConfig = z.infer<typeof moyskladConfigSchema>;
 
-/** The request weight for this token on this date (contract notes §3.2). */
+/** The request weight for this token on this date (md/_restrictions.md). */
 export function requestWeight(config: Pick<MoySkladConfig, 'tokenKind' | 'requestWeight'>, now: Date): number {
   if (config.requestWeight !== undefined) return config.requestWeight;
   if (config.tokenKind === 'solution') return 1;

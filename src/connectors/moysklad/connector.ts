@@ -10,11 +10,12 @@ import type {
   SourceStatusKeeper,
   TrackedOrder,
 } from '../../core/connector.js';
+import { dec } from '../../core/money.js';
 import type { Order } from '../../core/order.js';
 import { currentCallContext, withCallContext } from '../../exchange/context.js';
 import { maxBatch, moyskladError, MoySkladClient } from './client.js';
 import { moyskladConfigSchema, type MoySkladConfig } from './config.js';
-import { toRetailDemand } from './mapper.js';
+import { chargeAttributes, charges, chargesLineInDescription, chargesPrefix, chargesText, toRetailDemand, withChargesLine } from './mapper.js';
 import { documentSchema, type Meta, type MoySkladDocument } from './schemas.js';
 import { ShiftKeeper } from './shift.js';
 import { toMoscowSeconds } from './time.js';
@@ -45,10 +46,12 @@ export function createMoySkladConnector(config: MoySkladConfig, context: Connect
   const shifts = new ShiftKeeper(client, config, context.state, (key, fn) => context.exclusive(key, fn));
   // A batch serves many jobs at once, so it cannot run under one job's signal: it gets its own time limit.
   const signal = (): AbortSignal => AbortSignal.timeout(config.timeout * 4);
+  // A batch goes once it has waited `batch.wait` and the budget has room: while the budget is spent it goes
+  // on gathering orders, so that the requests grow larger rather than more numerous.
   const batchOptions = {
     cache: false,
     maxBatchSize: Math.min(maxBatch, config.batch.size),
-    batchScheduleFn: (run: () => void) => setTimeout(run, config.batch.wait),
+    batchScheduleFn: (run: () => void) => setTimeout(() => void client.budget.whenRoom().then(run), config.batch.wait),
   } as const;
   const attributeMeta = (id: string): Meta => client.attributeMeta('retaildemand', id);
 
@@ -194,37 +197,74 @@ export function createMoySkladConnector(config: MoySkladConfig, context: Connect
   };
 
   const statusAttribute = config.attributes.sourceStatus;
-  if (statusAttribute !== undefined) {
-    const href = attributeMeta(statusAttribute).href;
-    const keeper: SourceStatusKeeper = {
+  if (statusAttribute !== undefined) destination.sourceStatuses = sourceStatusKeeper(statusAttribute);
+
+  /**
+   * The Ozon status (and the charges) recorded on our sales: read back in pages, compared by the core, and
+   * corrected in bulk. What a document shows of the charges is compared as text in one form, whichever place
+   * the configuration keeps them in (attributes, the description's charges line, a text attribute).
+   */
+  function sourceStatusKeeper(statusId: string): SourceStatusKeeper {
+    const statusHref = attributeMeta(statusId).href;
+    const ids = config.attributes;
+    const inDescription = chargesLineInDescription(config);
+    // The description as listed, so that an update replaces only its charges line.
+    const descriptions = new WeakMap<TrackedOrder, string>();
+
+    const numberText = (value: unknown): string => (typeof value === 'number' && Number.isFinite(value) ? dec(value).toFixed(2) : '');
+    function shown(totals: { commission: string; services: string }, breakdown: string | null): string {
+      return config.chargesIn === 'attributes' ? JSON.stringify([totals.commission, totals.services, breakdown ?? '']) : (breakdown ?? '');
+    }
+    function shownOn(document: MoySkladDocument): string {
+      const read = (id: string | undefined): unknown => (id === undefined ? undefined : document.attributes?.find((a) => a.meta.href === attributeMeta(id).href)?.value);
+      const breakdown = inDescription
+        ? ((document.description ?? '').split('\n').find((line) => line.startsWith(`${chargesPrefix} (`)) ?? null)
+        : ((read(ids.chargesBreakdown) as string | undefined) ?? null);
+      return shown({ commission: numberText(read(ids.commission)), services: numberText(read(ids.serviceCharges)) }, breakdown);
+    }
+
+    return {
       async *listTracked(since, statuses, stop) {
-        const filter = [`created>=${toMoscowSeconds(since)}`, ...statuses.map((status) => `${href}=${status}`)];
+        const filter = [`created>=${toMoscowSeconds(since)}`, `retailStore=${client.meta('retailstore', config.retailStore).meta.href}`];
+        if (statuses === null) filter.push(`${statusHref}!=`);
+        else filter.push(...statuses.map((status) => `${statusHref}=${status}`));
         for await (const rows of client.list(documentSchema, '/entity/retaildemand', { filter }, stop)) {
           const tracked: TrackedOrder[] = [];
           for (const row of rows) {
-            const sourceStatus = attributeValue(row, href);
-            if (row.externalCode !== undefined && sourceStatus !== null) tracked.push({ destinationId: row.id, number: row.externalCode, sourceStatus });
+            const sourceStatus = attributeValue(row, statusHref);
+            if (row.externalCode === undefined || sourceStatus === null) continue;
+            const order: TrackedOrder = { destinationId: row.id, number: row.externalCode, sourceStatus, shownCharges: shownOn(row) };
+            descriptions.set(order, row.description ?? '');
+            tracked.push(order);
           }
           yield tracked;
         }
       },
-      async updateStatuses(changes, stop) {
+      showCharges(fees) {
+        return shown(charges(fees), chargesText(fees));
+      },
+      async update(changes, stop) {
         // One bulk POST per thousand instead of a PUT each: MoySklad bans more than 100 PUTs a minute to one entity type.
         for (let i = 0; i < changes.length; i += maxBatch) {
-          const bodies = changes.slice(i, i + maxBatch).map((change) => ({
-            ...client.meta('retaildemand', change.destinationId),
-            attributes: [{ meta: attributeMeta(statusAttribute), value: change.sourceStatus }],
-          }));
+          const bodies = changes.slice(i, i + maxBatch).map((change) => {
+            const attributes: { meta: Meta; value: string | number }[] = [];
+            if (change.sourceStatus !== undefined) attributes.push({ meta: attributeMeta(statusId), value: change.sourceStatus });
+            const body: Record<string, unknown> = { ...client.meta('retaildemand', change.tracked.destinationId) };
+            if (change.fees !== undefined) {
+              attributes.push(...chargeAttributes(change.fees, config, attributeMeta));
+              if (inDescription) body['description'] = withChargesLine(descriptions.get(change.tracked) ?? '', chargesText(change.fees));
+            }
+            return attributes.length > 0 ? { ...body, attributes } : body;
+          });
           const saved = await client.saveDemands(bodies, stop);
           const failures = saved.filter((item) => Array.isArray(item));
           const first = failures[0];
           if (first !== undefined) {
-            throw moyskladError(first, 400, 'POST /entity/retaildemand (status update)', { system: 'moysklad', failed: failures.length }).error;
+            throw moyskladError(first, 400, 'POST /entity/retaildemand (reconciliation update)', { system: 'moysklad', failed: failures.length }).error;
           }
         }
       },
     };
-    destination.sourceStatuses = keeper;
   }
 
   return { type: 'moysklad', destination };

@@ -1,12 +1,12 @@
 import { permanent } from '../../core/errors.js';
-import { dec, formatMoney, minorUnits, sum } from '../../core/money.js';
+import { dec, formatMoney, minorUnits, sum, toMinor, type Decimal } from '../../core/money.js';
 import { inexactAtDestination, payableParts, percentLine, percentLineAmount } from '../../core/order-amounts.js';
-import type { Order } from '../../core/order.js';
+import type { Fee, Order } from '../../core/order.js';
 import type { MoySkladConfig } from './config.js';
 import type { Meta } from './schemas.js';
 import { fromMoscowTime, toMoscowSeconds } from './time.js';
 
-/** MoySklad keeps money in kopecks (contract notes §3.5). */
+/** MoySklad keeps the built-in prices and sums in kopecks (md/documents/_retaildemand.md: price, sum «в копейках»). */
 export function kopecks(amount: string | number): number {
   return minorUnits(amount, 'RUB');
 }
@@ -29,46 +29,95 @@ export interface DemandContext {
   syncId: string;
 }
 
+/** The charges as totals in the currency's unit, two decimals, and what makes them up. */
 export interface Charges {
-  commission: number;
-  services: number;
+  /** What the marketplace charged the seller: positive amounts, e.g. "120.00". */
+  commission: string;
+  services: string;
+  currency: string;
+  /** Each kind of charge with its total, commission first, in the order the source listed them. */
+  parts: { name: string; amount: string }[];
 }
 
-/** Commission and the marketplace's service charges, as the source reported them (services usually negative). */
-export function charges(order: Order): Charges {
-  const commission = sum(order.fees.filter((fee) => fee.kind === 'commission').map((fee) => fee.amount));
-  const services = sum(order.fees.filter((fee) => fee.kind.startsWith('service:')).map((fee) => fee.amount));
-  return { commission: commission.dp(2).toNumber(), services: services.dp(2).toNumber() };
+/** "service:Логистика" → "Логистика"; a kind without a prefix stays as it is. */
+function chargeName(kind: string): string {
+  if (kind === 'commission') return 'commission';
+  const colon = kind.indexOf(':');
+  return colon >= 0 && colon < kind.length - 1 ? kind.slice(colon + 1) : kind;
 }
 
-function rubles(amount: number, currency: string | null): string {
-  return `${amount.toFixed(2)} ${currency ?? 'RUB'}`;
+/**
+ * The commission and every other charge of the source (logistics, last mile, acquiring, …), totalled per
+ * kind and in all, as the source reported them (positive: the seller pays).
+ */
+export function charges(fees: readonly Fee[]): Charges {
+  const byName = new Map<string, Decimal>([['commission', dec(0)]]);
+  for (const fee of fees) {
+    const name = chargeName(fee.kind);
+    byName.set(name, (byName.get(name) ?? dec(0)).plus(fee.amount));
+  }
+  const currency = fees.find((fee) => fee.currency !== null)?.currency ?? 'RUB';
+  const commission = byName.get('commission') ?? dec(0);
+  const services = sum([...byName].filter(([name]) => name !== 'commission').map(([, total]) => total));
+  return {
+    commission: toMinor(commission, currency).toFixed(2),
+    services: toMinor(services, currency).toFixed(2),
+    currency,
+    parts: [...byName].map(([name, total]) => ({ name, amount: toMinor(total, currency).toFixed(2) })),
+  };
+}
+
+/** How the charges read in a sale: "Charges (RUB): commission 120.00; Логистика 63.00; services in all 63.00." */
+export const chargesPrefix = 'Charges';
+
+export function chargesText(fees: readonly Fee[]): string {
+  const { currency, parts, services } = charges(fees);
+  return `${chargesPrefix} (${currency}): ${parts.map((p) => `${p.name} ${p.amount}`).join('; ')}; services in all ${services}.`;
+}
+
+/** A custom attribute of type double holds the number as people read it (rubles), not kopecks. */
+export function attributeNumber(amount: string): number {
+  return Number(dec(amount).toFixed(2));
 }
 
 function sourceLabel(order: Order): string {
   return order.source.connector.charAt(0).toUpperCase() + order.source.connector.slice(1);
 }
 
-export function describeOrder(order: Order, withCharges: boolean): string {
-  const label = sourceLabel(order);
-  const parts = [`${label} ${order.number}`];
-  const orderNumber = order.refs['orderNumber'];
-  if (orderNumber !== undefined && orderNumber !== order.number) parts.push(`order ${orderNumber}`);
-  parts.push(`status ${order.status.raw}`);
-  let text = `${parts.join(', ')}.`;
-  if (withCharges) {
-    const { commission, services } = charges(order);
-    text += ` Commission ${rubles(commission, order.currency)}; ${label} services ${rubles(services, order.currency)}.`;
-  }
-  return text;
+/** MoySklad keeps at most 4096 characters of a description. */
+const maxDescription = 4096;
+
+/**
+ * The description with its charges line replaced (or added, or removed when `line` is null), right under
+ * its first line: whatever a person wrote below stays, and is what gives way to MoySklad's length limit.
+ */
+export function withChargesLine(description: string, line: string | null): string {
+  const [headline = '', ...rest] = description.split('\n').filter((l) => !l.startsWith(`${chargesPrefix} (`));
+  const text = [headline, ...(line === null ? [] : [line]), ...rest].join('\n');
+  return text.length <= maxDescription ? text : `${text.slice(0, maxDescription - 1)}…`;
 }
 
-/** The sale's moment: the order's own time, but never before the shift opened (MoySklad refuses that, §3.7). */
+/** "Ozon 0208245774-0029-1, order 0208245774-0029." and, when the charges are kept there, their line. */
+export function describeOrder(order: Order, withCharges: boolean): string {
+  const parts = [`${sourceLabel(order)} ${order.number}`];
+  const orderNumber = order.refs['orderNumber'];
+  if (orderNumber !== undefined && orderNumber !== order.number) parts.push(`order ${orderNumber}`);
+  return withChargesLine(`${parts.join(', ')}.`, withCharges ? chargesText(order.fees) : null);
+}
+
+const minuteMs = 60_000;
+
+/**
+ * The sale's moment, to the minute (MoySklad keeps `moment` to the minute): the order's own time, but
+ * always after the shift's minute, since MoySklad refuses a sale not later than its shift
+ * (md/documents/_retaildemand.md, "Создать Розничную продажу"): an older order is dated at the first whole
+ * minute after the shift's moment.
+ */
 export function demandMoment(order: Order, shift: OpenShift): string {
-  const ordered = new Date(order.createdAt);
+  const ordered = Math.floor(new Date(order.createdAt).getTime() / minuteMs) * minuteMs;
   const opened = fromMoscowTime(shift.moment);
-  const earliest = opened === null ? ordered : new Date(opened.getTime() + 1000);
-  return toMoscowSeconds(ordered.getTime() > earliest.getTime() ? ordered : earliest);
+  const earliest = opened === null ? ordered : Math.floor(opened.getTime() / minuteMs) * minuteMs + minuteMs;
+  return toMoscowSeconds(new Date(Math.max(ordered, earliest)));
 }
 
 /** Articles of the order that MoySklad has no product for. */
@@ -148,6 +197,23 @@ function demandMoney(order: Order, context: DemandContext): DemandMoney {
   return rate === undefined ? { positions, sum: total } : { positions, sum: total, rate };
 }
 
+/** The charges' line goes into the description unless they are all kept in attributes. */
+export function chargesLineInDescription(config: MoySkladConfig): boolean {
+  return config.chargesIn === 'description' || config.attributes.chargesBreakdown === undefined;
+}
+
+/** The custom attributes that hold the charges: totals as numbers in rubles, the breakdown as text. */
+export function chargeAttributes(fees: readonly Fee[], config: MoySkladConfig, attributeMeta: (attributeId: string) => Meta): { meta: Meta; value: string | number }[] {
+  if (config.chargesIn !== 'attributes') return [];
+  const ids = config.attributes;
+  const totals = charges(fees);
+  const attributes: { meta: Meta; value: string | number }[] = [];
+  if (ids.commission !== undefined) attributes.push({ meta: attributeMeta(ids.commission), value: attributeNumber(totals.commission) });
+  if (ids.serviceCharges !== undefined) attributes.push({ meta: attributeMeta(ids.serviceCharges), value: attributeNumber(totals.services) });
+  if (ids.chargesBreakdown !== undefined) attributes.push({ meta: attributeMeta(ids.chargesBreakdown), value: chargesText(fees) });
+  return attributes;
+}
+
 /** The retail sale for one order, written into the open shift. */
 export function toRetailDemand(order: Order, context: DemandContext): Record<string, unknown> {
   const { config, products, meta } = context;
@@ -164,17 +230,13 @@ export function toRetailDemand(order: Order, context: DemandContext): Record<str
   const ids = config.attributes;
   if (ids.sourceStatus !== undefined) attributes.push({ meta: context.attributeMeta(ids.sourceStatus), value: order.status.raw });
   if (ids.sourceNumber !== undefined) attributes.push({ meta: context.attributeMeta(ids.sourceNumber), value: order.number });
-  const fees = charges(order);
-  if (config.chargesIn === 'attributes') {
-    if (ids.commission !== undefined) attributes.push({ meta: context.attributeMeta(ids.commission), value: kopecks(fees.commission) });
-    if (ids.serviceCharges !== undefined) attributes.push({ meta: context.attributeMeta(ids.serviceCharges), value: kopecks(fees.services) });
-  }
+  attributes.push(...chargeAttributes(order.fees, config, context.attributeMeta));
   return {
     ...(config.name === 'order-number' ? { name: order.number } : {}),
     externalCode: order.number,
     syncId: context.syncId,
     moment: demandMoment(order, context.shift),
-    description: describeOrder(order, config.chargesIn === 'description'),
+    description: describeOrder(order, chargesLineInDescription(config)),
     retailShift: meta('retailshift', context.shift.id),
     organization: meta('organization', config.organization),
     store: meta('store', config.store),

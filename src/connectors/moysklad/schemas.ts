@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** MoySklad JSON API 1.2 shapes (contract notes §3), only the parts we read. */
+/** MoySklad JSON API 1.2 shapes (the docs' md/documents/_retaildemand.md, _retailshift.md, md/_general.md), only the parts we read. */
 
 export const metaSchema = z.looseObject({ href: z.string(), type: z.string(), mediaType: z.string().optional() });
 export type Meta = z.infer<typeof metaSchema>;
@@ -14,6 +14,7 @@ export const documentSchema = z.looseObject({
   externalCode: z.string().optional(),
   /** Set once at creation, never changed (§3.4): tells a sale we created from one with the same external code. */
   syncId: z.string().optional(),
+  description: z.string().optional(),
   moment: z.string().optional(),
   created: z.string().optional(),
   closeDate: z.string().optional(),

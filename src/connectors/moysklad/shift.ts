@@ -78,9 +78,10 @@ export class ShiftKeeper {
   private async closeLocked(signal: AbortSignal): Promise<SessionInfo | null> {
     const open = this.current ?? (await this.findOpen(signal));
     if (open === null) return null;
-    // MoySklad takes seconds and refuses a close before the opening: a shift opened this very second closes on the next.
+    // MoySklad refuses a close before the opening, and our sales of the opening minute are dated the minute
+    // after it (a sale must be later than its shift, to the minute): the close is never before that minute.
     const opened = fromMoscowTime(open.moment)?.getTime() ?? 0;
-    const closeDate = toMoscowSeconds(new Date(Math.max(this.now(), Math.floor(opened / 1000) * 1000 + 1000)));
+    const closeDate = toMoscowSeconds(new Date(Math.max(this.now(), Math.floor(opened / 60_000) * 60_000 + 60_000)));
     const closed = await this.client.closeShift(open.id, closeDate, signal);
     const closedAt = isoOf(closed.closeDate ?? closeDate);
     await this.record({ ...open, closedAt });

@@ -3,17 +3,29 @@ import { isIntegrationError, permanent, retryable, type ErrorContext } from '../
 import type { ExchangeSink } from '../../core/exchange.js';
 import { HttpJsonClient, snippet, statusFailure, type HttpAnswer, type HttpFailure } from '../../core/http-json.js';
 import { withInlineRetry, type InlineRetry } from '../../core/retry.js';
-import type { OzonConfig } from './config.js';
-import { fboListSchema, fbsListV3Schema, fbsListV4Schema, ozonErrorSchema, postingGetSchema } from './schemas.js';
+import { ozonMaxPageSize, type OzonConfig } from './config.js';
+import {
+  accrualPostingsSchema,
+  accrualTypesSchema,
+  cursorListSchema,
+  fboListV2Schema,
+  fbsListV3Schema,
+  ozonErrorSchema,
+  postingGetSchema,
+  type OzonAccrual,
+} from './schemas.js';
 
 export type OzonScheme = 'fbs' | 'fbo';
 
 /** A page of postings as Ozon sent them; each is validated later, on its own. */
 export type RawPosting = Record<string, unknown>;
 
-/** Ozon caps FBO offsets at 20,000: a longer listing continues from the last date seen. */
+/** The switched-off v2 FBO list capped offsets at 20,000: a longer listing continues from the last date seen. */
 const fboMaxOffset = 20_000;
-const maxPageSize = 1000;
+/** The lists refuse a period over a year (PERIOD_IS_TOO_LONG): a longer one is read a window at a time. */
+const maxPeriodMs = 364 * 86_400_000;
+/** `posting_numbers`: at most 200 a call (finance.v1.GetFinanceAccrualPostingsRequest). */
+const accrualBatch = 200;
 
 /** Ozon's "UTC: YYYY-MM-DDTHH:MM:SSZ". */
 export function ozonTime(date: Date): string {
@@ -73,48 +85,55 @@ export class OzonClient {
     return withInlineRetry(this.retry, signal, async () => (await this.http.json(schema, { method: 'POST', path, json, signal })).data);
   }
 
-  /** Pages of postings whose processing started within [since, to], oldest first. */
+  /**
+   * Pages of postings whose processing started (FBS) or that were created (FBO) within [since, to], oldest
+   * first, at most `pageSize` (1..100) a page.
+   */
   async *listPostings(scheme: OzonScheme, since: Date, to: Date, pageSize: number, signal?: AbortSignal): AsyncGenerator<RawPosting[]> {
-    const limit = Math.min(maxPageSize, Math.max(1, pageSize));
-    if (scheme === 'fbo') yield* this.listFbo(since, to, limit, signal);
-    else if (this.options.config.fbsList === 'v4') yield* this.listFbsV4(since, to, limit, signal);
-    else yield* this.listFbsV3(since, to, limit, signal);
-  }
-
-  private async *listFbsV4(since: Date, to: Date, limit: number, signal: AbortSignal | undefined): AsyncGenerator<RawPosting[]> {
-    const path = this.options.config.paths.fbsListV4;
-    let cursor = '';
-    for (;;) {
-      const page = await this.post(
-        fbsListV4Schema,
-        path,
-        {
-          filter: { since: ozonTime(since), to: ozonTime(to) },
-          limit,
-          cursor,
-          sort_dir: 'ASC',
-          with: { analytics_data: true, financial_data: true },
-        },
-        signal,
-      );
-      yield page.postings;
-      if (!page.has_next) return;
-      if (page.cursor === '' || page.cursor === cursor) {
-        throw retryable('OZON_CURSOR_STUCK', `Ozon said more FBS postings follow on ${path} but gave no new cursor; the listing cannot go on`, {
-          context: { system: 'ozon', operation: `POST ${path}` },
-        });
-      }
-      cursor = page.cursor;
+    const limit = Math.min(ozonMaxPageSize, Math.max(1, Math.floor(pageSize)));
+    const { config } = this.options;
+    for (let from = since.getTime(); from <= to.getTime(); from += maxPeriodMs + 1000) {
+      const window = { since: new Date(from), to: new Date(Math.min(to.getTime(), from + maxPeriodMs)) };
+      if (scheme === 'fbs' && config.fbsList === 'v4') yield* this.listByCursor(config.paths.fbsListV4, 'FBS', this.windowFilter(window), limit, signal);
+      else if (scheme === 'fbs') yield* this.listFbsV3(window, limit, signal);
+      else if (config.fboList === 'v3') yield* this.listByCursor(config.paths.fboListV3, 'FBO', this.windowFilter(window), limit, signal);
+      else yield* this.listFboV2(window, limit, signal);
     }
   }
 
-  private async *listFbsV3(since: Date, to: Date, limit: number, signal: AbortSignal | undefined): AsyncGenerator<RawPosting[]> {
+  private windowFilter(window: { since: Date; to: Date }): Record<string, unknown> {
+    return { since: ozonTime(window.since), to: ozonTime(window.to) };
+  }
+
+  /** v4 FBS and v3 FBO: the cursor of each answer leads to the next page until `has_next` is false. */
+  private async *listByCursor(path: string, label: string, filter: Record<string, unknown>, limit: number, signal: AbortSignal | undefined): AsyncGenerator<RawPosting[]> {
+    let cursor = '';
+    for (;;) {
+      const page = await this.post(
+        cursorListSchema,
+        path,
+        { filter, limit, cursor, sort_dir: 'ASC', with: { analytics_data: true, financial_data: true } },
+        signal,
+      );
+      yield page.postings ?? [];
+      if (!page.has_next) return;
+      const next = page.cursor ?? '';
+      if (next === '' || next === cursor) {
+        throw retryable('OZON_CURSOR_STUCK', `Ozon said more ${label} postings follow on ${path} but gave no new cursor; the listing cannot go on`, {
+          context: { system: 'ozon', operation: `POST ${path}` },
+        });
+      }
+      cursor = next;
+    }
+  }
+
+  private async *listFbsV3(window: { since: Date; to: Date }, limit: number, signal: AbortSignal | undefined): AsyncGenerator<RawPosting[]> {
     const path = this.options.config.paths.fbsListV3;
     for (let offset = 0; ; offset += limit) {
       const page = await this.post(
         fbsListV3Schema,
         path,
-        { dir: 'ASC', filter: { since: ozonTime(since), to: ozonTime(to) }, limit, offset, with: { analytics_data: true, financial_data: true } },
+        { dir: 'ASC', filter: this.windowFilter(window), limit, offset, with: { analytics_data: true, financial_data: true } },
         signal,
       );
       yield page.result.postings;
@@ -122,16 +141,16 @@ export class OzonClient {
     }
   }
 
-  /** The FBO list has no has_next: a short page is the last one. */
-  private async *listFbo(since: Date, to: Date, limit: number, signal: AbortSignal | undefined): AsyncGenerator<RawPosting[]> {
-    const path = this.options.config.paths.fboList;
-    let from = since;
+  /** The v2 FBO list has no has_next: a short page is the last one. */
+  private async *listFboV2(window: { since: Date; to: Date }, limit: number, signal: AbortSignal | undefined): AsyncGenerator<RawPosting[]> {
+    const path = this.options.config.paths.fboListV2;
+    let from = window.since;
     let offset = 0;
     for (;;) {
       const page = await this.post(
-        fboListSchema,
+        fboListV2Schema,
         path,
-        { dir: 'ASC', filter: { since: ozonTime(from), to: ozonTime(to) }, limit, offset, with: { analytics_data: true, financial_data: true } },
+        { dir: 'ASC', filter: this.windowFilter({ since: from, to: window.to }), limit, offset, with: { analytics_data: true, financial_data: true } },
         signal,
       );
       yield page.result;
@@ -152,9 +171,25 @@ export class OzonClient {
     }
   }
 
-  /** One posting by number, or null when Ozon does not know it. */
-  async getPosting(scheme: OzonScheme, postingNumber: string, signal?: AbortSignal): Promise<RawPosting | null> {
-    const path = scheme === 'fbs' ? this.options.config.paths.fbsGet : this.options.config.paths.fboGet;
+  /**
+   * FBO postings by number, through the v3 list's `posting_numbers` filter, a page of 100 at a time (within
+   * the last year: the list refuses longer periods). Numbers Ozon does not know as FBO are absent.
+   */
+  async fboByNumbers(numbers: readonly string[], signal?: AbortSignal): Promise<RawPosting[]> {
+    const found: RawPosting[] = [];
+    const unique = [...new Set(numbers)];
+    const to = new Date();
+    const window = this.windowFilter({ since: new Date(to.getTime() - maxPeriodMs), to });
+    for (let i = 0; i < unique.length; i += ozonMaxPageSize) {
+      const filter = { ...window, posting_numbers: unique.slice(i, i + ozonMaxPageSize) };
+      for await (const page of this.listByCursor(this.options.config.paths.fboListV3, 'FBO', filter, ozonMaxPageSize, signal)) found.push(...page);
+    }
+    return found;
+  }
+
+  /** One FBS posting by number (`/v3/posting/fbs/get`), or null when Ozon does not know it. */
+  async fbsByNumber(postingNumber: string, signal?: AbortSignal): Promise<RawPosting | null> {
+    const path = this.options.config.paths.fbsGet;
     try {
       const answer = await this.post(postingGetSchema, path, { posting_number: postingNumber, with: { analytics_data: true, financial_data: true } }, signal);
       return answer.result;
@@ -162,5 +197,22 @@ export class OzonClient {
       if (isIntegrationError(err) && err.context.httpStatus === 404) return null;
       throw err;
     }
+  }
+
+  /** What Ozon has accrued on these postings so far, by posting number, 200 numbers a call. */
+  async accruals(numbers: readonly string[], signal?: AbortSignal): Promise<Map<string, OzonAccrual[]>> {
+    const result = new Map<string, OzonAccrual[]>();
+    const unique = [...new Set(numbers)];
+    for (let i = 0; i < unique.length; i += accrualBatch) {
+      const answer = await this.post(accrualPostingsSchema, this.options.config.paths.accrualPostings, { posting_numbers: unique.slice(i, i + accrualBatch) }, signal);
+      for (const posting of answer.posting_accruals ?? []) result.set(posting.posting_number, [...(result.get(posting.posting_number) ?? []), ...(posting.accruals ?? [])]);
+    }
+    return result;
+  }
+
+  /** The names of Ozon's accrual types, by id. */
+  async accrualTypes(signal?: AbortSignal): Promise<Map<number, string>> {
+    const answer = await this.post(accrualTypesSchema, this.options.config.paths.accrualTypes, {}, signal);
+    return new Map((answer.accrual_types ?? []).map((type) => [type.id, type.name?.trim() || `accrual type ${type.id}`]));
   }
 }

@@ -2,7 +2,7 @@ import { permanent } from '../../core/errors.js';
 import type { FetchedOrder } from '../../core/connector.js';
 import { amount, dec, readAmount, sum } from '../../core/money.js';
 import type { Fee, NormalizedStatus, Order, OrderLine, Party } from '../../core/order.js';
-import { ozonPostingSchema, type OzonMoney, type OzonPosting } from './schemas.js';
+import { ozonPostingSchema, type OzonAccrual, type OzonMoney, type OzonPosting } from './schemas.js';
 
 /** Ozon posting statuses (contract notes §2.7) in the canonical vocabulary; anything else stays raw as "unknown". */
 const normalized: Record<string, NormalizedStatus> = {
@@ -27,7 +27,7 @@ export function normalizeOzonStatus(status: string): NormalizedStatus {
   return normalized[status] ?? 'unknown';
 }
 
-/** An Ozon price as an exact amount: v3 sends decimal strings, v4 money objects; null when unreadable. */
+/** An Ozon price as an exact amount: the switched-off lists send decimal strings, the current ones money objects; null when unreadable. */
 export function moneyAmount(value: OzonMoney): string | null {
   return readAmount(typeof value === 'object' ? value.amount : value);
 }
@@ -39,7 +39,7 @@ function moneyCurrency(value: OzonMoney): string | null {
 /** Ozon answers "" for a time it does not have; the posting's processing start is its sale moment. */
 function postingTime(posting: OzonPosting): string | null {
   for (const candidate of [posting.in_process_at, posting.created_at]) {
-    if (candidate !== undefined && candidate !== '' && !Number.isNaN(Date.parse(candidate))) return new Date(candidate).toISOString();
+    if (candidate && !Number.isNaN(Date.parse(candidate))) return new Date(candidate).toISOString();
   }
   return null;
 }
@@ -65,35 +65,70 @@ function buyer(posting: OzonPosting): Party {
   };
 }
 
+/** The posting's products by Ozon SKU: their articles, to name the line a charge belongs to. */
+export function articlesBySku(posting: Pick<OzonPosting, 'products'>): Map<number, string> {
+  return new Map(posting.products.map((p) => [p.sku, p.offer_id]));
+}
+
 /**
- * Commission per product, and every Ozon service charge (the legacy `item_services` /
- * `posting_services` dictionaries: each value taken, as the seller's notes ask). Amounts keep Ozon's sign:
- * service charges arrive negative.
+ * The commission per product as Ozon reports it on the posting (`commission.amount` in v4 FBS and v3 FBO,
+ * `commission_amount` in the switched-off lists and the gets): what the seller pays, positive.
  */
-function fees(posting: OzonPosting, currency: string | null): Fee[] {
+export function commissionFees(posting: OzonPosting, currency: string | null): Fee[] {
   const finance = posting.financial_data;
   if (finance === null || finance === undefined) return [];
-  const skuByProductId = new Map(posting.products.map((p) => [p.sku, p.offer_id]));
+  const articles = articlesBySku(posting);
   const result: Fee[] = [];
-  for (const product of finance.products) {
-    const sku = skuByProductId.get(product.product_id) ?? String(product.product_id);
-    const commission = product.commission_amount !== undefined ? readAmount(product.commission_amount) : product.commission === undefined ? null : moneyAmount(product.commission);
-    if (commission !== null) result.push({ kind: 'commission', amount: commission, currency, sku });
-    for (const [name, value] of Object.entries(product.item_services ?? {})) {
-      if (value !== 0) result.push({ kind: `service:${name}`, amount: amount(value), currency, sku });
-    }
-  }
-  for (const [name, value] of Object.entries(finance.posting_services ?? {})) {
-    if (value !== 0) result.push({ kind: `service:${name}`, amount: amount(value), currency, sku: null });
+  for (const product of finance.products ?? []) {
+    const reported = product.commission_amount ?? product.commission?.amount;
+    const commission = reported === undefined || reported === null ? null : readAmount(reported);
+    if (commission !== null) result.push({ kind: 'commission', amount: commission, currency, sku: articles.get(product.product_id) ?? String(product.product_id) });
   }
   return result;
 }
 
-export function toOrder(posting: OzonPosting, scheme: 'fbs' | 'fbo'): Order {
+export interface ServiceChargeRules {
+  /** Accrual type names by id (Ozon's dictionary). */
+  names: ReadonlyMap<number, string>;
+  /** Accrual types never counted as service charges. */
+  excluded: ReadonlySet<number>;
+}
+
+/**
+ * Ozon's service charges on a posting from its accruals: every accrual but the sale itself (those carry a
+ * unit price, `seller_price`: the revenue, and the sale commission, which is read from the posting) and the
+ * excluded types. Ozon books a charge negative; a fee is what the seller pays, so the sign turns (a refunded
+ * charge becomes a negative fee). Each is named by its accrual type.
+ */
+export function serviceFees(accruals: readonly OzonAccrual[], rules: ServiceChargeRules, articles: ReadonlyMap<number, string>, currency: string | null): Fee[] {
+  const result: Fee[] = [];
+  for (const accrual of accruals) {
+    if (accrual.seller_price !== null && accrual.seller_price !== undefined) continue;
+    if (rules.excluded.has(accrual.type_id)) continue;
+    const accrued = readAmount(accrual.accrued.amount);
+    if (accrued === null || dec(accrued).isZero()) continue;
+    const sku = accrual.sku ?? null;
+    result.push({
+      kind: `service:${rules.names.get(accrual.type_id) ?? `accrual type ${accrual.type_id}`}`,
+      amount: amount(dec(accrued).negated()),
+      currency: accrual.accrued.currency?.trim() || currency,
+      sku: sku === null ? null : (articles.get(sku) ?? String(sku)),
+    });
+  }
+  return result;
+}
+
+/** The posting's currency: its products' (money objects or currency_code), else roubles. */
+export function postingCurrency(posting: OzonPosting): string {
+  const first = posting.products[0];
+  return first?.currency_code ?? (first === undefined ? null : moneyCurrency(first.price)) ?? 'RUB';
+}
+
+/** The canonical order of a posting; `services` are its service charges so far (from the accruals). */
+export function toOrder(posting: OzonPosting, scheme: 'fbs' | 'fbo', services: readonly Fee[] = []): Order {
   const createdAt = postingTime(posting);
   if (createdAt === null) throw new Error('it has neither in_process_at nor created_at');
-  const first = posting.products[0];
-  const currency = first?.currency_code ?? (first === undefined ? null : moneyCurrency(first.price)) ?? 'RUB';
+  const currency = postingCurrency(posting);
   const lines: OrderLine[] = posting.products.map((product) => {
     const unitPrice = moneyAmount(product.price);
     if (unitPrice === null) throw new Error(`product ${product.offer_id} has an unreadable price ${JSON.stringify(product.price)}`);
@@ -113,10 +148,10 @@ export function toOrder(posting: OzonPosting, scheme: 'fbs' | 'fbo'): Order {
   });
   const party = buyer(posting);
   const refs: Record<string, string> = { scheme };
-  if (posting.order_id !== undefined) refs['orderId'] = String(posting.order_id);
-  if (posting.order_number !== undefined) refs['orderNumber'] = posting.order_number;
-  const warehouse = posting.analytics_data?.warehouse ?? posting.analytics_data?.warehouse_name;
-  if (warehouse !== undefined && warehouse !== '') refs['warehouse'] = warehouse;
+  if (posting.order_id !== undefined && posting.order_id !== null) refs['orderId'] = String(posting.order_id);
+  if (posting.order_number) refs['orderNumber'] = posting.order_number;
+  const warehouse = posting.analytics_data?.warehouse || posting.analytics_data?.warehouse_name;
+  if (warehouse) refs['warehouse'] = warehouse;
   return {
     source: { connector: 'ozon', id: posting.posting_number },
     number: posting.posting_number,
@@ -133,13 +168,13 @@ export function toOrder(posting: OzonPosting, scheme: 'fbs' | 'fbo'): Order {
     tax: null,
     // The seller's prices: what the sale is booked at; Ozon's own co-financed discounts are its affair.
     total: amount(sum(lines.map((line) => dec(line.unitPrice).times(line.quantity)))),
-    fees: fees(posting, currency),
+    fees: [...commissionFees(posting, currency), ...services],
     refs,
   };
 }
 
 /** One posting as Ozon sent it, read on its own so that a broken one does not stop the page. */
-export function toFetchedOrder(raw: Record<string, unknown>, scheme: 'fbs' | 'fbo', skipStatuses: readonly string[]): FetchedOrder {
+export function toFetchedOrder(raw: Record<string, unknown>, scheme: 'fbs' | 'fbo', skipStatuses: readonly string[], services: readonly Fee[] = []): FetchedOrder {
   const numberGuess = typeof raw['posting_number'] === 'string' ? raw['posting_number'] : null;
   const statusGuess = typeof raw['status'] === 'string' ? raw['status'] : null;
   const parsed = ozonPostingSchema.safeParse(raw);
@@ -159,7 +194,7 @@ export function toFetchedOrder(raw: Record<string, unknown>, scheme: 'fbs' | 'fb
     return { kind: 'skip', number: posting.posting_number, revision: posting.status, reason: `the posting is ${posting.status}` };
   }
   try {
-    return { kind: 'ready', number: posting.posting_number, revision: posting.status, order: toOrder(posting, scheme) };
+    return { kind: 'ready', number: posting.posting_number, revision: posting.status, order: toOrder(posting, scheme, services) };
   } catch (err) {
     return invalid(err instanceof Error ? err.message : String(err));
   }

@@ -87,10 +87,14 @@ export function hrefTarget(href: string): { type: string; id: string } | undefin
   return m === null ? undefined : { type: m[1]!.toLowerCase(), id: m[2]!.toLowerCase() };
 }
 
-/** Syntax only: `a=1;b>=2024-01-01 00:00:00`. Empty parts (a trailing `;`) are skipped. */
+/**
+ * Syntax only: `a=1;b>=2024-01-01 00:00:00`. Empty parts (a trailing `;`) are skipped; `\;` is a `;` inside a
+ * value (md/_general.md, "Фильтрация выборки с помощью параметра filter").
+ */
 export function parseFilter(text: string): FilterCondition[] {
   const conditions: FilterCondition[] = [];
-  for (const part of text.split(';')) {
+  for (const escaped of text.split(/(?<!\\);/)) {
+    const part = escaped.replaceAll('\\;', ';');
     if (part.trim() === '') continue;
     const at = part.search(/[=<>!~]/);
     if (at <= 0) {

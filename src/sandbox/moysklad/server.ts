@@ -2,37 +2,56 @@
  * A MoySklad JSON API 1.2 account over real HTTP, for tests of our client and of the Ozon → MoySklad flow
  * (retail shift, retail demands with Ozon attributes).
  *
- * Verified from the contract notes (docs/api-contracts.md §3, vendor doc repo moysklad/api-remap-1.2-doc) [V]:
- * - `Accept-Encoding` must name gzip, else 415 with no body, before anything else; answers are gzip;
+ * Source: MoySklad's documentation repository (moysklad/api-remap-1.2-doc, files under md/; commit 1bc738fe of
+ * 2026-08-07) and its OpenAPI repository (moysklad/api-remap-1.2-openapi-specification). Per contract point:
+ * - `Accept-Encoding` must name gzip, else 415 with no body, before anything else; answers are gzip
+ *   (md/_general.md, "Сжатие содержимого ответов");
  * - `Authorization: Bearer <token>` or `Basic base64(login:password)`; `POST /security/token` (Basic) issues
- *   a new token and revokes the previous one; a bad credential is 401 code 1056;
- * - a sliding 3-s window of 45 units, each request weighing 1 (2–4 for user tokens from 2026); over it, 429
- *   code 1049 with `X-Lognex-Retry-TimeInterval`, `X-Lognex-Retry-After`, `X-Lognex-Reset`,
- *   `X-RateLimit-Limit`, `X-RateLimit-Remaining`; more than 5 requests in flight, 429 code 1073; every other
- *   answer carries the same five headers, `X-Lognex-Reset` and `X-Lognex-Retry-After` being 0 (as in the
- *   vendor's curl transcript);
- * - errors `{"errors":[{error, code, parameter?, moreInfo}]}` (`moreInfo` as in the notes' example) with the
- *   catalogue's codes and texts (md/_errors.md):
+ *   a new token and revokes the previous one; a bad credential is 401 code 1056 (md/_general.md,
+ *   "Аутентификация", "Получение нового токена"; md/_errors.md);
+ * - the budget: a sliding 3-s window of 45 units per user or solution; a solution token's request weighs 1, a
+ *   user's (token or login and password) 2 from 2026-05-12, 3 from 2026-09-01 and 4 from 2026-12-01 by the
+ *   fake's clock; at most 5 requests in parallel; over it, 429 code 1049 (budget) or 1073 (parallel)
+ *   (md/_restrictions.md, "Лимиты и ограничения в JSON API", "Лимит запросов за 3-секундный период";
+ *   md/_errors.md) with `X-Lognex-Retry-TimeInterval`, `X-Lognex-Retry-After`, `X-Lognex-Reset`,
+ *   `X-RateLimit-Limit`, `X-RateLimit-Remaining` (md/_general.md, "Обработка ошибок"); every other answer
+ *   carries the same five headers, `X-Lognex-Reset` and `X-Lognex-Retry-After` being 0 (the docs' curl transcript);
+ * - at most 8 KB of request headers, the URL among them (md/_restrictions.md): longer is 414, "Превышена
+ *   допустимая длина URL" (md/_general.md, "Возвращаемые HTTP статусы ошибок");
+ * - errors `{"errors":[{error, code, parameter?, moreInfo}]}` with the catalogue's codes and texts
+ *   (md/_general.md, "Обработка ошибок"; md/_errors.md):
  *   1000, 1002, 1005, 1014, 1021, 1027, 1030, 1034, 1035, 1037, 1039, 1040, 1042, 1047, 1049, 1052, 1056, 1060,
  *   1063, 1073, 1074, 1999, 2000, 2001, 2005, 2007, 2009, 2010, 2011, 2013, 2014, 2016, 2022, 2024, 2027, 2028,
  *   3000, 3001, 3002, 3003, 3006, 3007;
  * - meta `{href, metadataHref, type, mediaType, uuidHref}`; lists `{context, meta:{size, limit, offset,
  *   nextHref?, previousHref?}, rows}`, `limit` 1..1000 (default 1000), `expand` only when `limit` ≤ 100;
- *   `order=field,desc;field2`;
- * - the filter grammar (filter.ts); dates as Moscow-time text "YYYY-MM-DD HH:mm:ss.SSS"; money in kopecks as
- *   JSON numbers; unset optional fields are left out of answers;
+ *   `order=field,desc;field2` (md/_general.md, "Метаданные", "Сортировка объектов", "Замена ссылок объектами
+ *   с помощью expand");
+ * - the filter grammar (filter.ts; md/_general.md, "Фильтрация выборки с помощью параметра filter");
+ * - dates as Moscow-time text "YYYY-MM-DD HH:mm:ss.SSS"; `moment` set and shown to the minute, seconds and
+ *   milliseconds 00 (md/_general.md, "Формат даты и времени"); money in kopecks as JSON numbers for the
+ *   built-in prices and sums, custom double attributes as the number given (md/documents/_retaildemand.md,
+ *   price and sum «в копейках»; md/_general.md, "Работа с дополнительными полями": «Число дробное» → number);
+ *   unset optional fields are left out of answers (md/_general.md, "Пустые поля");
  * - `retailshift`: `organization` and `retailStore` required, `store` from the retail store, `name` a
- *   five-digit sequence ("00001"), `moment` and `externalCode` generated; closed by PUT with `closeDate`;
- * - `retaildemand`: only `retailShift` required, the shift must be open and the sale's moment not before the
- *   shift's; `positions` inline on create and replaced as a whole on update, shown as a collection meta unless
- *   expanded; `syncId` makes a create idempotent; `sum` read-only; the payments (`cashSum`, `noCashSum`,
- *   `qrSum`) add up to the sum, the remainder going to `cashSum`, else `noCashSum`;
+ *   five-digit sequence ("00001"), `moment` and `externalCode` generated; closed by PUT with `closeDate`
+ *   (md/documents/_retailshift.md);
+ * - `retaildemand`: only `retailShift` required, the shift must be open, and the sale's `moment` must be later
+ *   than the shift's `moment`, else an error (md/documents/_retaildemand.md, "Создать Розничную продажу");
+ *   `positions` inline on create and replaced as a whole on update, shown as a collection meta unless
+ *   expanded; `syncId` makes a create idempotent (md/_general.md, "Назначение поля syncId"); `sum` read-only;
+ *   the payments (`cashSum`, `noCashSum`, `qrSum`) add up to the sum, the remainder going to `cashSum`, else
+ *   `noCashSum`; `description` at most 4096 characters (the OpenAPI repository's retailDemand.yaml);
  * - a POST body that is an array (≤ 1000, else 413) creates or updates (element with `meta.href`) each
- *   element on its own: the answer is 200 with one object or one `{errors}` per element, in order.
+ *   element on its own: the answer is 200 with one object or one `{errors}` per element, in order
+ *   (md/_general.md, "Создание и обновление нескольких объектов"; md/_restrictions.md).
  *
- * Our decision where the notes are silent:
+ * Our decision where the documents are silent:
  * - one user: Bearer and Basic share one budget and one parallel count; Basic works only when both `login`
- *   and `password` are given; the limiter runs on the real clock (the `now` option only dates documents);
+ *   and `password` are given; the limiter runs on the real clock (the `now` option dates documents and picks
+ *   the day's request weight);
+ * - a request over the header limit is refused first, by the proxy in front (nginx's HTML 414 page, no rate
+ *   headers, no budget spent);
  * - a request refused with 429 does not spend budget; `X-Lognex-Retry-After` is the wait until this request
  *   would fit, `X-Lognex-Reset` the wait until the window is empty; 415 and 401 carry no rate headers;
  *   `stats.maxInFlight` counts the arriving request too, so it shows what the client attempted (6 when a
@@ -42,13 +61,15 @@
  * - statuses: a referenced entity that does not exist is 404 code 1021 (parameter = field); missing
  *   required field 412/3000; type errors 400/2016 (2028 for a non-numeric double attribute); closed shift and
  *   sale before the shift 412/3007; closing a closed shift again (even with the same date) or reopening it
- *   412/3001 on `closeDate`; a shift's `organization`, `retailStore`, `moment` cannot change (412/3001);
+ *   412/3001 on `closeDate`; a shift's `organization`, `retailStore`, `moment` cannot change (412/3001); a
+ *   sale whose moment (to the minute) is not later than its shift's 412/3007 on `moment`;
  *   duplicate `name` among documents of one type 412/3006; quantity ≤ 0 412/3003; negative price 412/3002;
  *   discount over 100 % and payments that cannot add up to the sum 412/3007; bad `limit`/`offset` 400/1040;
  *   unknown filter field or operator 400/1034; a malformed id in the URL 404/1000; no body 400/1027; a body
  *   that is not JSON by Content-Type 415/1037;
  * - a document's generated `name` is the highest number in use among its type plus one, so a refused create
- *   uses up no number; a sale dated exactly at the shift's opening is accepted;
+ *   uses up no number; a sale given no `moment` is dated now (to the minute), so it is refused in the minute
+ *   its shift opened;
  * - `agent` defaults to the pre-seeded retail customer, `organization`, `store`, `retailStore` to the
  *   shift's; meta hrefs are matched on their path whatever the host, and `meta.type` must be present and
  *   agree with the href; numbers must be JSON numbers (no numeric strings); unknown fields are ignored;
@@ -124,7 +145,12 @@ export interface MoySkladFakeOptions {
   budget?: number;
   /** Sliding window, default 3000 ms. */
   windowMs?: number;
-  /** Units each request costs, default 1 (user tokens cost 2–4 in 2026). */
+  /**
+   * What the Bearer token is: a user's (default; what `POST /security/token` issues) or a solution's. A user's
+   * requests weigh by MoySklad's schedule for the day (`now`), a solution's 1 unit.
+   */
+  tokenKind?: 'user' | 'solution';
+  /** Units each request costs, whatever the token: overrides the schedule. */
   weight?: number;
   /** Requests in flight at once, default 5; one more is 429 code 1073. */
   maxParallel?: number;
@@ -139,9 +165,14 @@ export interface MoySkladFake {
   readonly url: string;
   /** The current Bearer token (`POST /security/token` replaces it). */
   readonly token: string;
+  /** Whose token it is: what a connection to this fake says as its `tokenKind`. */
+  readonly tokenKind: 'user' | 'solution';
   readonly ids: { organization: string; store: string; retailStore: string; agent: string };
-  /** Retail demand attribute ids: "Статус Ozon", "Номер Ozon" (string), "Комиссия Ozon", "Услуги Ozon" (double). */
-  readonly attributes: { ozonStatus: string; ozonNumber: string; commission: string; services: string };
+  /**
+   * Retail demand attribute ids: "Статус Ozon", "Номер Ozon" (string), "Комиссия Ozon", "Услуги Ozon" (double),
+   * "Начисления Ozon" (text).
+   */
+  readonly attributes: { ozonStatus: string; ozonNumber: string; commission: string; services: string; charges: string };
   addProduct(p: { article: string; name?: string; code?: string }): string;
   /** A service (e.g. "Доставка") that positions may refer to. */
   addService(name: string): string;
@@ -155,10 +186,11 @@ export interface MoySkladFake {
   readonly requests: RecordedRequest[];
   /**
    * `requests`: every request received, faulted ones included; `rejected429`: refusals by the limiter (1049,
-   * 1073), not injected 429s; `maxInFlight`: the most requests open at once, counting each arriving one;
+   * 1073), not injected 429s; `rejected414`: requests refused for headers over 8 KB; `maxInFlight`: the most
+   * requests open at once, counting each arriving one;
    * `creates`: documents created over HTTP (a `syncId` replay creates nothing).
    */
-  readonly stats: { requests: number; rejected429: number; maxInFlight: number; creates: number };
+  readonly stats: { requests: number; rejected429: number; rejected414: number; maxInFlight: number; creates: number };
   /** Called after each create is stored, before the answer is sent. */
   onCreate(listener: (entity: FakeEntity) => void): void;
   inject(fault: MoySkladFault, options?: FaultOptions): void;
@@ -267,6 +299,19 @@ function optDate(input: Json, field: string): string | undefined {
   return toMoscowText(new Date(ms));
 }
 
+const MINUTE_MS = 60_000;
+
+/** MoySklad sets and shows `moment` to the minute, seconds and milliseconds 00 (md/_general.md, "Формат даты и времени"). */
+function toMinute(text: string): string {
+  const ms = parseMoscowText(text);
+  return ms === undefined ? text : toMoscowText(new Date(Math.floor(ms / MINUTE_MS) * MINUTE_MS));
+}
+
+function optMoment(input: Json): string | undefined {
+  const moment = optDate(input, 'moment');
+  return moment === undefined ? undefined : toMinute(moment);
+}
+
 function dateMs(text: unknown): number {
   return typeof text === 'string' ? (parseMoscowText(text) ?? Number.NaN) : Number.NaN;
 }
@@ -328,7 +373,7 @@ const ASSORTMENT_TYPES = ['product', 'service', 'variant', 'bundle'];
 interface AttributeDef {
   id: string;
   name: string;
-  type: 'string' | 'double';
+  type: 'string' | 'text' | 'double';
 }
 
 /** A tree of `expand` paths: "positions.assortment,agent". */
@@ -373,6 +418,7 @@ class Account {
       { id: randomUUID(), name: 'Номер Ozon', type: 'string' },
       { id: randomUUID(), name: 'Комиссия Ozon', type: 'double' },
       { id: randomUUID(), name: 'Услуги Ozon', type: 'double' },
+      { id: randomUUID(), name: 'Начисления Ozon', type: 'text' },
     ];
     this.store('group', this.entity('group', { name: 'Основной', index: 0 }, this.groupId));
     this.store(
@@ -605,12 +651,12 @@ class Account {
     if (input['store'] !== undefined && input['store'] !== null) store = this.readRef(input['store'], 'store', ['store']);
     const storeRef = store !== undefined ? this.sameRef(store, 'store') : (previous?.['store'] ?? retailStore['store']);
 
-    let moment = optDate(input, 'moment');
+    let moment = optMoment(input);
     if (previous !== undefined) {
       if (moment !== undefined && moment !== previous['moment']) readOnlyError('moment');
       moment = String(previous['moment']);
     }
-    moment ??= this.stamp();
+    moment ??= toMinute(this.stamp());
 
     const fields: Json = { name: this.name('retailshift', input, previous) };
     this.commonText(input, previous, fields);
@@ -680,9 +726,12 @@ class Account {
       rate = { currency: this.sameRef(currency, 'currency') };
     }
 
-    const moment = optDate(input, 'moment') ?? (previous?.['moment'] as string | undefined) ?? this.stamp();
-    if (dateMs(moment) < dateMs(shift['moment'])) {
-      validationError(`момент продажи ${moment} раньше открытия смены ${String(shift['moment'])}`, 'moment');
+    const given = optMoment(input);
+    const moment = given ?? (previous?.['moment'] as string | undefined) ?? toMinute(this.stamp());
+    // md/documents/_retaildemand.md, "Создать Розничную продажу": the sale's moment must be later than the shift's.
+    const inNewShift = previous === undefined || refId(previous['retailShift']) !== shift['id'];
+    if ((inNewShift || given !== undefined) && dateMs(moment) <= dateMs(shift['moment'])) {
+      validationError(`момент продажи ${moment} должен быть позже момента розничной смены ${String(shift['moment'])}`, 'moment');
     }
 
     const id = previous === undefined ? randomUUID() : String(previous['id']);
@@ -799,7 +848,7 @@ class Account {
         merged.delete(def.id);
         return;
       }
-      if (def.type === 'string' && typeof v !== 'string') typeError(def.name, 'String');
+      if ((def.type === 'string' || def.type === 'text') && typeof v !== 'string') typeError(def.name, 'String');
       if (def.type === 'double' && (typeof v !== 'number' || !Number.isFinite(v))) {
         fail(400, 2028, `Ошибка формата: Доп поле '${def.name}' сущности с id '${def.id}' содержит не числовое значение`, field);
       }
@@ -988,8 +1037,9 @@ function errorAnswer(error: ApiError, headers: Record<string, string> = {}): Ans
   return { status: error.status, headers, json: { errors: error.errors } };
 }
 
-function nginxPage(status: 429 | 502 | 504): Answer {
-  return { status, headers: { Server: 'nginx' }, contentType: 'text/html', text: errorPageText(status, nginxReason(status)) };
+function nginxPage(status: 414 | 429 | 502 | 504): Answer {
+  const reason = status === 414 ? 'Request-URI Too Large' : nginxReason(status);
+  return { status, headers: { Server: 'nginx' }, contentType: 'text/html', text: errorPageText(status, reason) };
 }
 
 /** gzip with a non-zero q, as the service wants; `*` is not enough. */
@@ -1008,14 +1058,39 @@ function isCreatePath(method: string, path: string): boolean {
 
 const GARBAGE = '{"context":{"employee":{"meta":{"href":"https://api.moysklad.ru/api/remap/1.2/context/empl';
 
+/**
+ * What one request of a user (token or login and password) costs on a day (md/_restrictions.md, "Лимит запросов
+ * за 3-секундный период"): 2 units from 12 May 2026, 3 from 1 September 2026, 4 from 1 December 2026.
+ */
+export function userRequestWeight(day: Date): number {
+  const iso = day.toISOString().slice(0, 10);
+  if (iso >= '2026-12-01') return 4;
+  if (iso >= '2026-09-01') return 3;
+  if (iso >= '2026-05-12') return 2;
+  return 1;
+}
+
+/** At most 8 KB of request headers, URL included (md/_restrictions.md). */
+const MAX_HEADER_BYTES = 8 * 1024;
+
+/** The request line and every header as they came over the wire. */
+function headerBytes(req: IncomingMessage): number {
+  let bytes = Buffer.byteLength(`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/${req.httpVersion}\r\n`) + 2;
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) bytes += Buffer.byteLength(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`);
+  return bytes;
+}
+
 export async function startMoySkladFake(options: MoySkladFakeOptions = {}): Promise<MoySkladFake> {
   let token = options.token ?? randomBytes(20).toString('hex');
-  const weight = options.weight ?? 1;
+  const tokenKind = options.tokenKind ?? 'user';
+  const clock = options.now ?? (() => new Date());
+  /** A solution token weighs 1; a user's token (and Basic, always a user) weighs by today's schedule. */
+  const weightOf = (auth: 'bearer' | 'basic'): number => options.weight ?? (auth === 'basic' || tokenKind === 'user' ? userRequestWeight(clock()) : 1);
   const maxParallel = options.maxParallel ?? 5;
   const latencyMs = options.latencyMs ?? 0;
   const limiter = new SlidingWindow(options.budget ?? 45, options.windowMs ?? 3000);
   const requests: RecordedRequest[] = [];
-  const stats = { requests: 0, rejected429: 0, maxInFlight: 0, creates: 0 };
+  const stats = { requests: 0, rejected429: 0, rejected414: 0, maxInFlight: 0, creates: 0 };
   const createListeners: Array<(entity: FakeEntity) => void> = [];
   const delays = new Delays();
   // A reset-after-create has nothing to reset after on any other request, so it waits for a create.
@@ -1024,7 +1099,8 @@ export async function startMoySkladFake(options: MoySkladFakeOptions = {}): Prom
   );
   let active = 0;
 
-  const server = createServer();
+  // Headers longer than MoySklad takes are answered 414 below, rather than by Node's own 16 KB limit.
+  const server = createServer({ maxHeaderSize: 64 * 1024 });
   const origin = await listen(server);
   const account = new Account(`${origin}${API_PATH}`, origin, options.now ?? (() => new Date()));
 
@@ -1296,6 +1372,11 @@ export async function startMoySkladFake(options: MoySkladFakeOptions = {}): Prom
   /** The service proper: gzip check, auth, limits, then the resource. */
   function serve(req: IncomingMessage, res: ServerResponse, record: RecordedRequest, raw: Buffer, resetAfter: boolean): void {
     const reply = (answer: Answer): void => later(latencyMs, () => send(req, res, record, answer));
+    if (headerBytes(req) > MAX_HEADER_BYTES) {
+      stats.rejected414 += 1;
+      reply(nginxPage(414));
+      return;
+    }
     if (!acceptsGzip(req.headers['accept-encoding'])) {
       reply({ status: 415, headers: {} });
       return;
@@ -1317,7 +1398,7 @@ export async function startMoySkladFake(options: MoySkladFakeOptions = {}): Prom
       );
       return;
     }
-    const spend = limiter.take(weight, now);
+    const spend = limiter.take(weightOf(auth), now);
     if (!spend.ok) {
       stats.rejected429 += 1;
       reply(
@@ -1427,12 +1508,14 @@ export async function startMoySkladFake(options: MoySkladFakeOptions = {}): Prom
     get token() {
       return token;
     },
+    tokenKind,
     ids: { ...account.seeded },
     attributes: {
       ozonStatus: byName('Статус Ozon'),
       ozonNumber: byName('Номер Ozon'),
       commission: byName('Комиссия Ozon'),
       services: byName('Услуги Ozon'),
+      charges: byName('Начисления Ozon'),
     },
     addProduct: (p) => account.addProduct(p),
     addService: (name) => account.addService(name),

@@ -1,14 +1,15 @@
 /**
  * Realistic Ozon postings for the fake, deterministic for a seed so that a failing test can be replayed.
  *
- * What "realistic" means here (contract notes §2.5–§2.7, the seller's notes in seeds/ozon-moysklad-notes):
- * posting numbers `<8 digits>-<4 digits>-<n>` under an order number `<8 digits>-<4 digits>`, some orders
- * split into two postings that share the order and its processing time; 1–3 products a posting, each
- * article with one stable Ozon SKU, name and price; prices in kopecks as decimal strings in `products[]` and
- * as numbers in `financial_data.products[]`; commission 5–20 % of the line; times in RFC 3339 UTC, some
- * with milliseconds; Ozon's legacy service charges (negative) only when asked for.
+ * What "realistic" means here (Ozon's OpenAPI examples for the posting lists and the seller's notes in
+ * seeds/ozon-moysklad-notes): posting numbers `<8 digits>-<4 digits>-<n>` under an order number `<8 digits>-<4
+ * digits>`, some orders split into two postings that share the order and its processing time; 1–3 products a
+ * posting, each article with one stable Ozon SKU, name and price; prices with kopecks; commission 5–20 % of the
+ * line; times in RFC 3339 UTC, some with milliseconds; and the accruals Ozon has booked by the posting's status
+ * (ours: processing once it awaits shipping, logistics once it is on its way, last mile, acquiring, the revenue
+ * and the sale commission once delivered, return logistics when cancelled after shipping).
  */
-import type { FakeFinancialProduct, FakePosting, FakeProduct, OzonScheme } from './server.js';
+import { accrualTypeIds, type FakeAccrual, type FakeFinancialProduct, type FakePosting, type FakeProduct, type OzonScheme } from './server.js';
 
 export interface MakePostingsOptions {
   scheme?: OzonScheme;
@@ -21,28 +22,13 @@ export interface MakePostingsOptions {
   /** Seller articles (`offer_id`), 1–3 distinct ones a posting. */
   articles?: string[];
   seed?: number;
-  /** Fill Ozon's `item_services` / `posting_services`, removed by Ozon on 2024-05-24. */
-  legacyServices?: boolean;
+  /** Default true: the accruals Ozon would have booked by each posting's status. */
+  accruals?: boolean;
 }
 
 export const defaultArticles: readonly string[] = Array.from({ length: 20 }, (_, i) => `ART-${i + 1}`);
 const defaultStatuses = ['delivered', 'delivered', 'delivered', 'delivering', 'awaiting_deliver', 'awaiting_packaging', 'cancelled'];
 const defaultStart = new Date('2026-11-20T07:00:00Z');
-
-/** The keys Ozon used in both service dictionaries before 2024-05-24 (contract notes §2.2). */
-export const legacyServiceKeys: readonly string[] = [
-  'fulfillment',
-  'pickup',
-  'dropoff_pvz',
-  'dropoff_sc',
-  'dropoff_ff',
-  'direct_flow_trans',
-  'return_flow_trans',
-  'deliv_to_customer',
-  'return_not_deliv_to_customer',
-  'return_part_goods_customer',
-  'return_after_deliv_to_customer',
-].map((key) => `marketplace_service_item_${key}`);
 
 const productNames = [
   'Кружка керамическая 350 мл, белая',
@@ -131,7 +117,7 @@ function article(offerId: string): { sku: number; name: string; price: number } 
   };
 }
 
-function lines(random: () => number, articles: readonly string[], legacyServices: boolean): { products: FakeProduct[]; financial: FakeFinancialProduct[] } {
+function lines(random: () => number, articles: readonly string[]): { products: FakeProduct[]; financial: FakeFinancialProduct[] } {
   const count = Math.min(articles.length, between(random, 1, 3));
   const chosen = new Set<string>();
   while (chosen.size < count) chosen.add(pick(random, articles));
@@ -145,7 +131,7 @@ function lines(random: () => number, articles: readonly string[], legacyServices
     const commissionPercent = between(random, 5, 20);
     const commission = round2((price * quantity * commissionPercent) / 100);
     products.push({ sku, offer_id: offerId, name, quantity, price: price.toFixed(2), currency_code: 'RUB' });
-    const line: FakeFinancialProduct = {
+    financial.push({
       product_id: sku,
       price,
       old_price: oldPrice,
@@ -158,17 +144,41 @@ function lines(random: () => number, articles: readonly string[], legacyServices
       total_discount_value: round2(oldPrice - price),
       total_discount_percent: round2(((oldPrice - price) / oldPrice) * 100),
       actions: discount === 0 ? [] : ['Системная виртуальная скидка селлера'],
-    };
-    if (legacyServices) {
-      const services = Object.fromEntries(legacyServiceKeys.map((key) => [key, 0]));
-      services['marketplace_service_item_fulfillment'] = -round2(between(random, 0, 6000) / 100);
-      services['marketplace_service_item_direct_flow_trans'] = -round2(between(random, 1000, 8000) / 100);
-      services['marketplace_service_item_deliv_to_customer'] = -round2(between(random, 2000, 12000) / 100);
-      line.item_services = services;
-    }
-    financial.push(line);
+    });
   }
   return { products, financial };
+}
+
+/** Kopecks as Ozon's decimal text, negative for a charge. */
+const charge = (kopecks: number): string => (-kopecks / 100).toFixed(2);
+const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** What Ozon has booked on a posting by the time it reaches `status` (see the header). */
+export function accrualsFor(random: () => number, status: string, when: number, products: FakeProduct[], financial: FakeFinancialProduct[]): FakeAccrual[] {
+  const booked: FakeAccrual[] = [];
+  const service = (type: number, kopecks: number, at: number, sku: number | null): void => {
+    booked.push({ type_id: type, amount: charge(kopecks), accrual_date: isoDay(at), sku, quantity: null, seller_price: null });
+  };
+  const hour = 3_600_000;
+  const progress = ['awaiting_deliver', 'delivering', 'delivered'].indexOf(status);
+  const shippedThenCancelled = status === 'cancelled' && random() < 0.3;
+  if (progress >= 0 || shippedThenCancelled) service(accrualTypeIds.processing, between(random, 1500, 3000), when + hour, null);
+  if (progress >= 1 || shippedThenCancelled) {
+    for (const p of products) service(accrualTypeIds.logistics, between(random, 4000, 15000) * p.quantity, when + 20 * hour, p.sku);
+  }
+  if (progress >= 2) {
+    const delivered = when + 72 * hour;
+    for (const [i, p] of products.entries()) {
+      const price = Math.round(Number(p.price) * 100);
+      booked.push({ type_id: accrualTypeIds.revenue, amount: ((price * p.quantity) / 100).toFixed(2), accrual_date: isoDay(delivered), sku: p.sku, quantity: p.quantity, seller_price: p.price });
+      const commission = Math.round((financial[i]?.commission_amount ?? 0) * 100);
+      booked.push({ type_id: accrualTypeIds.saleCommission, amount: charge(commission), accrual_date: isoDay(delivered), sku: p.sku, quantity: p.quantity, seller_price: charge(Math.round(commission / p.quantity)) });
+      service(accrualTypeIds.lastMile, Math.min(50_000, Math.round(price * p.quantity * 0.055)), delivered, p.sku);
+      service(accrualTypeIds.acquiring, Math.round(price * p.quantity * 0.015), delivered, p.sku);
+    }
+  }
+  if (shippedThenCancelled) service(accrualTypeIds.returnLogistics, between(random, 3000, 9000), when + 96 * hour, null);
+  return booked;
 }
 
 export function makePostings(count: number, options: MakePostingsOptions = {}): FakePosting[] {
@@ -177,7 +187,7 @@ export function makePostings(count: number, options: MakePostingsOptions = {}): 
   const stepMs = options.stepMs ?? 60_000;
   const statuses = options.statuses ?? defaultStatuses;
   const articles = options.articles ?? defaultArticles;
-  const legacyServices = options.legacyServices ?? false;
+  const withAccruals = options.accruals ?? true;
   if (articles.length === 0) throw new Error('makePostings: articles must not be empty');
   const random = generator(options.seed ?? 1);
 
@@ -210,7 +220,7 @@ export function makePostings(count: number, options: MakePostingsOptions = {}): 
 
     const place = pick(random, places);
     const warehouse = scheme === 'fbo' ? pick(random, fboWarehouses) : fbsWarehouse;
-    const { products, financial } = lines(random, articles, legacyServices);
+    const { products, financial } = lines(random, articles);
     const day = 86_400_000;
     const deliveryBegin = Math.floor(when / day) * day + between(random, 2, 4) * day + 9 * 3_600_000;
     const posting: FakePosting = {
@@ -226,7 +236,6 @@ export function makePostings(count: number, options: MakePostingsOptions = {}): 
       products,
       financial_data: {
         products: financial,
-        ...(legacyServices ? { posting_services: Object.fromEntries(legacyServiceKeys.map((key) => [key, 0])) } : {}),
         cluster_from: scheme === 'fbs' ? 'Москва, МО и Дальние регионы' : place.cluster,
         cluster_to: place.cluster,
       },
@@ -247,7 +256,10 @@ export function makePostings(count: number, options: MakePostingsOptions = {}): 
       addressee:
         scheme === 'fbs' && random() < 0.3 ? { name: pick(random, buyers), phone: `+79${digits(between(random, 0, 999_999_999), 9)}` } : null,
       customer: null,
+      accruals: [],
     };
+    // Their own generator, so that the rest of the data stays what it was for a seed.
+    if (withAccruals) posting.accruals = accrualsFor(generator(hash(postingNumber)), posting.status, when, products, financial);
     postings.push(posting);
     previous = posting;
   }

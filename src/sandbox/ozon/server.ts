@@ -1,45 +1,64 @@
 /**
  * An Ozon Seller API account over real HTTP, for tests of our client and of the posting import.
  *
- * Verified from the contract notes (docs/api-contracts.md §2), sources [V]/[C]:
- * - every method is a POST with a JSON body, authenticated by the `Client-Id` and `Api-Key` headers [V];
- *   both missing → 401 `{"code": 16, "message": "Client-Id and Api-Key headers are required"}` [C]
- *   (diPhantxm/ozon-api-client test fixtures);
- * - `/v4/posting/fbs/list`: `filter.since`/`filter.to` required, `filter.statuses[]`, `limit` 1..1000,
- *   `cursor` ("" first), `sort_dir`, `with.*`; the answer is not wrapped: `{cursor, has_next, postings}` [V];
- *   products carry `price` as a money object `{amount: "<decimal>", currency}` and the financial lines a
- *   `commission {amount, currency, percent}` and a `customer_price` money object [C] (a Go client);
- * - `/v3/posting/fbs/list`: `filter.status` single, `limit` 1..1000 and `offset` required, `dir`,
- *   `{result: {has_next, postings}}`; `products[].price` a decimal string, `financial_data.products[].price`
- *   a number [V]; the period since..to at most one year [V];
- * - `/v2/posting/fbo/list`: `filter{since, to, status}`, `limit` 1..1000, `offset` at most 20000,
- *   `{result: [...]}` with no `has_next`; items carry `created_at`, `cancel_reason_id`, `digital_codes`,
- *   `additional_data`, analytics with `warehouse_name` and `client_delivery_date_*` [V];
- * - errors are rpcStatus `{code, message, details: []}` [V]; the rate limit is 50 requests a second per
- *   Client-Id over all methods, answered 429 `{"code": 8, "message": "You have reached request rate limit
- *   per second"}` [C]; `item_services`/`posting_services` were removed on 2024-05-24 [V];
- * - times are RFC 3339 UTC with `Z`, sometimes with fractional seconds, "" when missing [V]/[C].
+ * Source: Ozon's own OpenAPI document "Документация Ozon Seller API" 2.1 (public repository MissiaL/ozon-api,
+ * references/ozon-seller-openapi.json; the copy read is /work/refs/ozon-seller-openapi.json). Per contract point:
+ * - every method is a POST with a JSON body and the `Client-Id` and `Api-Key` headers
+ *   (components.parameters Client-Id / Api-Key, referenced by every path);
+ * - errors are `rpcStatus` / `googlerpcStatus` `{code, message, details: []}` (components.schemas.rpcStatus, the
+ *   400/403/404/409/500 responses of the posting methods, the `default` response of the accrual methods); the
+ *   messages "Invalid Api-Key, please check the key and try again", "You have reached request rate limit per
+ *   second" (at most 50 requests a second per Client-Id) and "method is not allowed" (the method does not exist)
+ *   are the texts of tag "Errors" (Частые ошибки), section "Все методы";
+ * - `POST /v4/posting/fbs/list` (operationId PostingFbsList): `posting.v4.PostingFbsListRequest`, `filter` and
+ *   `limit` required, `filter.since`/`filter.to` required, `limit` minimum 1 maximum 100, `cursor`, `sort_dir`
+ *   ASC|DESC, `filter.statuses[]`, `with.*`; the period at most one year (the method's description); the answer
+ *   `posting.v4.PostingFbsListResponse` `{cursor, has_next, postings}` unwrapped, products' `price` and the
+ *   financial `customer_price` as `money.postingMoney {amount: string, currency}`, the financial `commission`
+ *   `{amount: number, currency, percent}`, `addressee {name}`;
+ * - `POST /v3/posting/fbo/list` (operationId PostingFboList): `posting.v3.PostingFboListRequest`, `limit`
+ *   minimum 1 maximum 100, `cursor`, `sort_dir`, `filter {since, to, statuses[], posting_numbers[] (≤ 1000),
+ *   order_numbers[] (≤ 1000)}`, nothing required; a period over a year is `PERIOD_IS_TOO_LONG` (description);
+ *   the answer `posting.v3.PostingFboListResponse` `{cursor, has_next, postings}` with `price` as
+ *   `money.postingMoney`, the financial `commission {amount, currency, percent}` and no financial `quantity`;
+ * - `POST /v3/posting/fbs/list` and `POST /v2/posting/fbo/list` are `deprecated: true` with "С 1 июня 2026 года
+ *   метод будет отключён" (changelog tag "News", 30 April 2026): switched off, they answer 404 "method is not
+ *   allowed" unless the fake is started with `legacyLists` (an account that still answers them); then they are
+ *   `postingv3GetFbsPostingListRequest` / `postingGetFboPostingListRequest`: `limit` 1..1000, `offset` (FBO at
+ *   most 20000), `{result: {has_next, postings}}` / `{result: [...]}`, prices as decimal strings;
+ * - `POST /v3/posting/fbs/get` (`postingv3GetFbsPostingRequest`, `posting_number` required) and
+ *   `POST /v2/posting/fbo/get` (`postingGetFboPostingRequest`) answer `{result}` in the v3 / v2 shape;
+ * - `financial_data.posting_services` / `financial_data.products.item_services` are in no answer: Ozon removed them
+ *   from every posting method on 11 April 2025 (changelog tag "News", "11 апреля 2025");
+ * - `POST /v1/finance/accrual/postings` (GetFinanceAccrualPostings, beta): `posting_numbers` required, 1..200
+ *   items; the answer `{posting_accruals: [{posting_number, accruals: [{accrual_date "YYYY-MM-DD", accrued
+ *   {amount: string, may be negative, currency}, quantity (nullable), seller_price {amount, currency} (nullable,
+ *   negative for the sale commission), sku (nullable), type_id}]}]}`;
+ * - `POST /v1/finance/accrual/types` (GetFinanceAccrualTypes, beta, no request body declared):
+ *   `{accrual_types: [{id, name, description}]}`;
+ * - times are RFC 3339 UTC with `Z`, with or without fractional seconds (the methods' examples).
  *
- * Our decision, where the notes are silent:
- * - a wrong Client-Id or Api-Key → 403 `{"code": 7, "message": "Invalid Api-Key, please contact support"}`;
- *   one header missing is answered like both missing (401, code 16);
- * - the order of checks: injected fault, credentials, rate limit, path (404 code 5 "Not Found"), verb (405
- *   code 12 "Method Not Allowed" with `Allow: POST`), JSON (400 code 3), then the method's own validation;
- * - the rate limit is a sliding one-second log of the requests it let through (a refused one does not
- *   count, nor does one refused for its credentials); there is one account, so one log; no `Retry-After`;
- * - validation failures are 400 code 3 whose message names the field (`filter.since`, `limit`, ...);
- *   integers may come as numbers or as integer strings (protobuf's JSON mapping allows both); unknown
- *   fields and the filters we do not model (`order_id`, `warehouse_ids`, `last_changed_status_date`, ...)
- *   are accepted and ignored; `since`/`to` must end in `Z`; `since` after `to` is refused;
- * - the v4 cursor is opaque base64url of the last posting's sort key and a hash of the filter and sort
- *   direction: a later page is stable under inserts, a cursor sent with another filter is refused (400
- *   code 3), and the cursor is "" on the last page;
- * - order: by `in_process_at` then `posting_number` (FBO: by `created_at`, the field its window filters on,
- *   so that a client may continue an FBO listing from the last `created_at` it read);
+ * Our assumptions, where the document is silent:
+ * - no credential header → 401 code 16 "Client-Id and Api-Key headers are required" (third-party client fixtures);
+ *   a wrong Client-Id or Api-Key → 403 code 7; the rate-limit refusal is 429 code 8 with no `Retry-After`, the
+ *   limit a sliding one-second log of the requests let through (a refused one does not count);
+ * - the order of checks: injected fault, credentials, rate limit, path (404 code 5), verb (405 code 12), JSON
+ *   (400 code 3), then the method's validation: 400 code 3 whose message names the field (a `limit` over the
+ *   maximum: "limit: value must be inside range [1, 100], got 1000"), `PERIOD_IS_TOO_LONG` as that message with
+ *   code 3; a missing `limit` is protobuf's 0, out of range; integers as numbers or integer strings; unknown
+ *   fields and the filters not modelled here (`order_id`, `warehouse_ids`, `last_changed_status_date`, …)
+ *   are accepted and ignored; `since`/`to` must end in `Z`; `since` after `to` is refused; on v3 FBO
+ *   `since` and `to` go together (both or neither; neither: no time bound);
+ * - the cursors are opaque base64url of the last posting's sort key and a hash of the filter and sort direction:
+ *   a later page is stable under inserts, a cursor sent with another filter is refused, and it is "" on the last
+ *   page;
+ * - FBS lists filter and sort on `in_process_at`, FBO lists on `created_at`, then `posting_number`;
  * - `with.financial_data` / `with.analytics_data` false or absent → `null`, as are `barcodes` and
  *   `legal_info` unless asked; `substatus` follows the status unless the posting sets one;
- * - `/v3/posting/fbs/get` and `/v2/posting/fbo/get` answer `{result}` in the v3 / v2 shape; a posting of
- *   the other scheme is as unknown as a missing one: 404 `{"code": 5, "message": "Posting not found"}`;
+ * - a posting of the other scheme is as unknown to a get as a missing one: 404 code 5 "Posting not found";
+ * - accruals: numbers the account does not have are left out of `posting_accruals`; a known posting without
+ *   accruals yet is listed with `accruals: []`; the type dictionary (ids and names below) is ours, Ozon's ids are
+ *   not published in the document;
  * - a posting the fake cannot render (a test broke it on purpose beyond JSON) → 500 code 13.
  *
  * Injected faults stand for what is in front of the application (a proxy, the network, a crash): they are
@@ -49,24 +68,39 @@ import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { answerUnder, FaultPlan, type CommonFault, type FaultOptions as SharedFaultOptions } from '../shared/faults.js';
 import { closeServer, Delays, errorPage, jsonOrText, listen, nginxReason, readBody, type Answer } from '../shared/http.js';
-import { legacyServiceKeys } from './postings.js';
 
 export type OzonScheme = 'fbs' | 'fbo';
 
 export const ozonPaths = {
   fbsListV4: '/v4/posting/fbs/list',
+  fboListV3: '/v3/posting/fbo/list',
   fbsListV3: '/v3/posting/fbs/list',
-  fboList: '/v2/posting/fbo/list',
+  fboListV2: '/v2/posting/fbo/list',
   fbsGet: '/v3/posting/fbs/get',
   fboGet: '/v2/posting/fbo/get',
+  accrualPostings: '/v1/finance/accrual/postings',
+  accrualTypes: '/v1/finance/accrual/types',
 } as const;
+
+/** Accrual types of this account (ours: the document publishes no list). */
+export const accrualTypes = [
+  { id: 1, name: 'Выручка', description: 'Выручка от продажи товара покупателю' },
+  { id: 2, name: 'Вознаграждение за продажу', description: 'Комиссия Ozon за продажу товара' },
+  { id: 10, name: 'Обработка отправления', description: 'Обработка отправления в пункте приёма' },
+  { id: 11, name: 'Логистика', description: 'Доставка товара со склада до места выдачи' },
+  { id: 12, name: 'Последняя миля', description: 'Доставка товара покупателю' },
+  { id: 13, name: 'Эквайринг', description: 'Оплата эквайринга' },
+  { id: 14, name: 'Обратная логистика', description: 'Возврат товара продавцу' },
+] as const;
+
+export const accrualTypeIds = { revenue: 1, saleCommission: 2, processing: 10, logistics: 11, lastMile: 12, acquiring: 13, returnLogistics: 14 } as const;
 
 export interface FakeProduct {
   sku: number;
   offer_id: string;
   name: string;
   quantity: number;
-  /** Decimal string with kopecks, as v3 sends it ("1249.90"). */
+  /** Decimal string with kopecks ("1249.90"). */
   price: string;
   currency_code: string;
 }
@@ -84,7 +118,6 @@ export interface FakeFinancialProduct {
   total_discount_value: number;
   total_discount_percent: number;
   actions: string[];
-  item_services?: Record<string, number>;
 }
 
 export interface FakeAnalytics {
@@ -102,7 +135,20 @@ export interface FakeAnalytics {
   is_legal?: boolean;
 }
 
-/** Stored in the v3 shape, the source of truth; every endpoint renders it in its own shape. */
+/** One accrual on a posting, as `/v1/finance/accrual/postings` lists it. */
+export interface FakeAccrual {
+  type_id: number;
+  /** Decimal text; negative when the seller is charged. */
+  amount: string;
+  /** "YYYY-MM-DD". */
+  accrual_date: string;
+  sku: number | null;
+  quantity: number | null;
+  /** Decimal text, for the sale lines (revenue, and the sale commission negative). */
+  seller_price: string | null;
+}
+
+/** Stored once, the source of truth; every endpoint renders it in its own shape. */
 export interface FakePosting {
   scheme: OzonScheme;
   posting_number: string;
@@ -117,13 +163,14 @@ export interface FakePosting {
   products: FakeProduct[];
   financial_data: {
     products: FakeFinancialProduct[];
-    posting_services?: Record<string, number>;
     cluster_from: string;
     cluster_to: string;
   };
   analytics_data: FakeAnalytics;
   addressee: { name: string; phone: string } | null;
   customer: null;
+  /** What Ozon has charged or paid for this posting so far, oldest first. */
+  accruals: FakeAccrual[];
 }
 
 export type OzonFault = CommonFault;
@@ -154,10 +201,8 @@ export interface OzonFakeOptions {
   apiKey?: string;
   /** Requests a second for the account, all methods together; default 50. */
   ratePerSecond?: number;
-  /** Default true: v4 sends money objects; false: v4 sends the v3 plain values. */
-  v4Money?: boolean;
-  /** Default false: render `item_services` / `posting_services` (removed by Ozon on 2024-05-24). */
-  legacyServices?: boolean;
+  /** Default false: `/v3/posting/fbs/list` and `/v2/posting/fbo/list` are switched off, as on Ozon today. */
+  legacyLists?: boolean;
   /** The rate limiter's clock in ms; a test freezes or advances it instead of waiting. */
   now?: () => number;
 }
@@ -173,6 +218,8 @@ export interface OzonFake {
   /** The stored object itself. */
   posting(postingNumber: string): FakePosting | undefined;
   setStatus(postingNumber: string, status: string): void;
+  /** Ozon books a charge (or a payment) on a posting, as it does over the posting's life. */
+  addAccrual(postingNumber: string, accrual: FakeAccrual): void;
   inject(fault: OzonFault, options?: FaultOptions): void;
   clearFaults(): void;
   /** Requests answered (any status), those whose path ends with `pathSuffix` when given. */
@@ -190,8 +237,14 @@ class NotFound extends Error {}
 
 const jsonType = 'application/json';
 const rateLimitMessage = 'You have reached request rate limit per second';
+const noSuchMethod = 'method is not allowed';
 const maxPeriodMs = 366 * 86_400_000;
 const fboMaxOffset = 20_000;
+/** `maximum` of `limit` in the current lists; the switched-off ones allowed 1000. */
+const currentMaxLimit = 100;
+const legacyMaxLimit = 1000;
+const maxAccrualNumbers = 200;
+const maxFboNumbers = 1000;
 
 function json(status: number, value: unknown, headers: Record<string, string> = {}): Answer {
   return { status, body: JSON.stringify(value), headers: { 'Content-Type': jsonType, ...headers } };
@@ -202,7 +255,7 @@ function rpc(status: number, code: number, message: string, headers: Record<stri
 }
 
 /** What a proxy that cut the connection mid-answer leaves: a 200 with half a JSON document. */
-const garbageBody = '{"result":{"has_next":true,"postings":[{"posting_number":"4863';
+const garbageBody = '{"cursor":"eyJ0Ijox","has_next":true,"postings":[{"posting_number":"4863';
 
 const substatuses: Record<string, string> = {
   awaiting_registration: 'posting_awaiting_registration',
@@ -233,13 +286,24 @@ function objectAt(parent: Json, key: string, field: string): Json {
 
 const rfc3339Utc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
-function timeAt(filter: Json, key: 'since' | 'to', field: string): { text: string; ms: number } {
+interface Moment {
+  text: string;
+  ms: number;
+}
+
+function optionalTimeAt(filter: Json, key: 'since' | 'to', field: string): Moment | null {
   const value = filter[key];
-  if (value === undefined || value === null || value === '') throw new BadRequest(`${field}: value is required`);
+  if (value === undefined || value === null || value === '') return null;
   if (typeof value !== 'string' || !rfc3339Utc.test(value) || Number.isNaN(Date.parse(value))) {
     throw new BadRequest(`${field}: expected an RFC 3339 UTC time such as "2026-11-20T10:15:30Z", got ${JSON.stringify(value)}`);
   }
   return { text: value, ms: Date.parse(value) };
+}
+
+function timeAt(filter: Json, key: 'since' | 'to', field: string): Moment {
+  const found = optionalTimeAt(filter, key, field);
+  if (found === null) throw new BadRequest(`${field}: value is required`);
+  return found;
 }
 
 function integerAt(body: Json, key: string, required: boolean): number | undefined {
@@ -253,9 +317,10 @@ function integerAt(body: Json, key: string, required: boolean): number | undefin
   return n;
 }
 
-function limitOf(body: Json): number {
-  const limit = integerAt(body, 'limit', true) ?? 0;
-  if (limit < 1 || limit > 1000) throw new BadRequest(`limit: value must be inside range [1, 1000], got ${limit}`);
+/** A missing `limit` is protobuf's 0, which is out of range like any other. */
+function limitOf(body: Json, max: number): number {
+  const limit = integerAt(body, 'limit', false) ?? 0;
+  if (limit < 1 || limit > max) throw new BadRequest(`limit: value must be inside range [1, ${max}], got ${limit}`);
   return limit;
 }
 
@@ -284,12 +349,13 @@ function statusAt(filter: Json): string[] | null {
   return [value];
 }
 
-function statusesAt(filter: Json): string[] | null {
-  const value = filter['statuses'];
+function stringsAt(parent: Json, key: string, field: string, max: number | null): string[] | null {
+  const value = parent[key];
   if (value === undefined || value === null) return null;
   if (!Array.isArray(value) || !value.every((s): s is string => typeof s === 'string')) {
-    throw new BadRequest(`filter.statuses: expected an array of strings, got ${JSON.stringify(value)}`);
+    throw new BadRequest(`${field}: expected an array of strings, got ${JSON.stringify(value)}`);
   }
+  if (max !== null && value.length > max) throw new BadRequest(`${field}: at most ${max} items, got ${value.length}`);
   return value.length === 0 ? null : value;
 }
 
@@ -312,15 +378,19 @@ function includeOf(body: Json): Include {
 }
 
 interface Window {
-  since: { text: string; ms: number };
-  to: { text: string; ms: number };
+  since: Moment;
+  to: Moment;
+}
+
+function checkPeriod(since: Moment, to: Moment, maxMs: number | null): void {
+  if (since.ms > to.ms) throw new BadRequest('filter.since: must not be after filter.to');
+  if (maxMs !== null && to.ms - since.ms > maxMs) throw new BadRequest('PERIOD_IS_TOO_LONG');
 }
 
 function windowOf(filter: Json, maxMs: number | null): Window {
   const since = timeAt(filter, 'since', 'filter.since');
   const to = timeAt(filter, 'to', 'filter.to');
-  if (since.ms > to.ms) throw new BadRequest('filter.since: must not be after filter.to');
-  if (maxMs !== null && to.ms - since.ms > maxMs) throw new BadRequest('filter: the period from since to to must not exceed one year');
+  checkPeriod(since, to, maxMs);
   return { since, to };
 }
 
@@ -369,55 +439,37 @@ function filterHash(parts: unknown): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 16);
 }
 
-interface Style {
-  /** v4's money objects instead of v3's plain values. */
-  money: boolean;
-  services: boolean;
-}
-
-function services(stored: Record<string, number> | undefined): Record<string, number> {
-  return { ...Object.fromEntries(legacyServiceKeys.map((key) => [key, 0])), ...stored };
-}
-
 function money(amount: string | number, currency: string): { amount: string; currency: string } {
   return { amount: typeof amount === 'number' ? amount.toFixed(2) : amount, currency };
 }
 
-function renderFinancial(posting: FakePosting, style: Style): Json {
+/** v4 FBS and v3 FBO: the commission as an object, the customer's price as money (FBO without it). */
+function renderFinancial(posting: FakePosting, shape: 'v4' | 'v3fbo' | 'plain'): Json {
   const finance = posting.financial_data;
   const products = finance.products.map((line): Json => {
-    const { item_services: itemServices, ...plain } = line;
-    const extra = style.services ? { item_services: services(itemServices) } : {};
-    if (!style.money) return { ...plain, ...extra };
-    return {
-      product_id: line.product_id,
-      price: line.price,
+    if (shape === 'plain') return { ...line };
+    const common: Json = {
+      actions: line.actions,
+      commission: { amount: line.commission_amount, currency: line.commissions_currency_code, percent: line.commission_percent },
       old_price: line.old_price,
       payout: line.payout,
-      commission: { amount: line.commission_amount, currency: line.commissions_currency_code, percent: line.commission_percent },
-      customer_price: money(line.price, line.currency_code),
-      quantity: line.quantity,
-      total_discount_value: line.total_discount_value,
+      price: line.price,
+      product_id: line.product_id,
       total_discount_percent: line.total_discount_percent,
-      actions: line.actions,
-      ...extra,
+      total_discount_value: line.total_discount_value,
     };
+    return shape === 'v4' ? { ...common, customer_price: money(line.price, line.currency_code), quantity: line.quantity } : common;
   });
-  return {
-    cluster_from: finance.cluster_from,
-    cluster_to: finance.cluster_to,
-    products,
-    ...(style.services ? { posting_services: services(finance.posting_services) } : {}),
-  };
+  return { cluster_from: finance.cluster_from, cluster_to: finance.cluster_to, products };
 }
 
-function renderFbsProducts(posting: FakePosting, style: Style): Json[] {
+function renderFbsProducts(posting: FakePosting, moneyObjects: boolean): Json[] {
   return posting.products.map((p) => ({
     name: p.name,
     offer_id: p.offer_id,
     sku: p.sku,
     quantity: p.quantity,
-    ...(style.money ? { price: money(p.price, p.currency_code) } : { price: p.price, currency_code: p.currency_code }),
+    ...(moneyObjects ? { price: money(p.price, p.currency_code), imei: [] } : { price: p.price, currency_code: p.currency_code }),
     is_blr_traceable: false,
     is_marketplace_buyout: false,
   }));
@@ -454,7 +506,8 @@ function cancellation(posting: FakePosting): Json {
 
 const shippedStatuses = new Set(['delivering', 'driver_pickup', 'delivered', 'arbitration', 'client_arbitration']);
 
-function renderFbs(posting: FakePosting, include: Include, style: Style): Json {
+/** The FBS posting of v4's list (`shape` v4) or of v3's list and get (`plain`). */
+function renderFbs(posting: FakePosting, include: Include, shape: 'v4' | 'plain'): Json {
   const a = posting.analytics_data;
   return {
     posting_number: posting.posting_number,
@@ -468,13 +521,13 @@ function renderFbs(posting: FakePosting, include: Include, style: Style): Json {
     in_process_at: posting.in_process_at,
     shipment_date: posting.shipment_date,
     delivering_date: shippedStatuses.has(posting.status) ? posting.shipment_date : '',
-    products: renderFbsProducts(posting, style),
-    financial_data: include.financial ? renderFinancial(posting, style) : null,
+    products: renderFbsProducts(posting, shape === 'v4'),
+    financial_data: include.financial ? renderFinancial(posting, shape) : null,
     analytics_data: include.analytics ? renderFbsAnalytics(a) : null,
     barcodes: include.barcodes ? { upper_barcode: `%101%${posting.order_id}`, lower_barcode: posting.posting_number.replaceAll('-', '') } : null,
     cancellation: cancellation(posting),
     customer: posting.customer,
-    addressee: posting.addressee,
+    addressee: posting.addressee === null ? null : shape === 'v4' ? { name: posting.addressee.name } : posting.addressee,
     delivery_method: {
       id: 1_020_000_098_765_000,
       name: `Ozon Логистика, ${a.warehouse}`,
@@ -488,18 +541,63 @@ function renderFbs(posting: FakePosting, include: Include, style: Style): Json {
     multi_box_qty: 1,
     requirements: { products_requiring_gtd: [], products_requiring_country: [], products_requiring_mandatory_mark: [], products_requiring_rnpt: [] },
     available_actions: [],
-    tariffication: [],
     legal_info: include.legal ? { company_name: '', inn: '', kpp: '' } : null,
+    ...(shape === 'v4' ? { delivery_schema: 'fbs', is_presortable: false, external_order: { is_external: false, platform_name: '' } } : { tariffication: [] }),
   };
 }
 
-function renderFbo(posting: FakePosting, include: Include, style: Style): Json {
-  const a = posting.analytics_data;
+function fboAnalytics(a: FakeAnalytics): Json {
+  return {
+    city: a.city,
+    delivery_type: a.delivery_type,
+    is_premium: a.is_premium ?? false,
+    payment_type_group_name: a.payment_type_group_name ?? '',
+    warehouse_id: a.warehouse_id ?? 0,
+    warehouse_name: a.warehouse,
+    is_legal: a.is_legal ?? false,
+    client_delivery_date_begin: a.delivery_date_begin ?? null,
+    client_delivery_date_end: a.delivery_date_end ?? null,
+  };
+}
+
+/** The FBO posting of v3's list: money objects, a cancellation object, no currency codes on products. */
+function renderFboV3(posting: FakePosting, include: Include): Json {
+  const cancelled = posting.status === 'cancelled';
+  return {
+    posting_number: posting.posting_number,
+    order_id: posting.order_id,
+    order_number: posting.order_number,
+    status: posting.status,
+    substatus: posting.substatus ?? substatuses[posting.status] ?? '',
+    cancellation: cancelled ? { cancel_reason: 'Покупатель отменил заказ', cancellation_initiator: 'Покупатель', cancellation_type: 'client' } : null,
+    products: posting.products.map((p) => ({
+      is_marketplace_buyout: false,
+      offer_id: p.offer_id,
+      name: p.name,
+      sku: p.sku,
+      quantity: p.quantity,
+      price: money(p.price, p.currency_code),
+      digital_codes: [],
+    })),
+    analytics_data: include.analytics ? fboAnalytics(posting.analytics_data) : null,
+    financial_data: include.financial ? renderFinancial(posting, 'v3fbo') : null,
+    legal_info: include.legal ? { company_name: '', inn: '', kpp: '' } : null,
+    external_order: { is_external: false, platform_name: '' },
+    cancel_reason_id: cancelled ? 352 : 0,
+    created_at: posting.created_at,
+    in_process_at: posting.in_process_at,
+    additional_data: [],
+  };
+}
+
+/** The FBO posting of v2's list and get: prices as decimal strings, the financial lines flat. */
+function renderFboV2(posting: FakePosting, include: Include): Json {
   return {
     order_id: posting.order_id,
     order_number: posting.order_number,
     posting_number: posting.posting_number,
     status: posting.status,
+    substatus: posting.substatus ?? substatuses[posting.status] ?? '',
     cancel_reason_id: posting.status === 'cancelled' ? 352 : 0,
     created_at: posting.created_at,
     in_process_at: posting.in_process_at,
@@ -509,25 +607,25 @@ function renderFbo(posting: FakePosting, include: Include, style: Style): Json {
       quantity: p.quantity,
       offer_id: p.offer_id,
       price: p.price,
+      is_marketplace_buyout: false,
       digital_codes: [],
       currency_code: p.currency_code,
     })),
-    analytics_data: include.analytics
-      ? {
-          city: a.city,
-          delivery_type: a.delivery_type,
-          is_premium: a.is_premium ?? false,
-          payment_type_group_name: a.payment_type_group_name ?? '',
-          warehouse_id: a.warehouse_id ?? 0,
-          warehouse_name: a.warehouse,
-          is_legal: a.is_legal ?? false,
-          client_delivery_date_begin: a.delivery_date_begin ?? '',
-          client_delivery_date_end: a.delivery_date_end ?? '',
-        }
-      : null,
-    financial_data: include.financial ? renderFinancial(posting, { ...style, money: false }) : null,
+    analytics_data: include.analytics ? fboAnalytics(posting.analytics_data) : null,
+    financial_data: include.financial ? renderFinancial(posting, 'plain') : null,
     additional_data: [],
     legal_info: include.legal ? { company_name: '', inn: '', kpp: '' } : null,
+  };
+}
+
+function renderAccrual(accrual: FakeAccrual, currency: string): Json {
+  return {
+    accrual_date: accrual.accrual_date,
+    accrued: { amount: accrual.amount, currency },
+    quantity: accrual.quantity,
+    seller_price: accrual.seller_price === null ? null : { amount: accrual.seller_price, currency },
+    sku: accrual.sku,
+    type_id: accrual.type_id,
   };
 }
 
@@ -535,7 +633,7 @@ export async function startOzonFake(options: OzonFakeOptions = {}): Promise<Ozon
   const clientId = options.clientId ?? String(randomInt(100_000, 9_999_999));
   const apiKey = options.apiKey ?? randomUUID();
   const ratePerSecond = options.ratePerSecond ?? 50;
-  const style: Style = { money: options.v4Money ?? true, services: options.legacyServices ?? false };
+  const legacyLists = options.legacyLists ?? false;
   const now = options.now ?? Date.now;
 
   const postings = new Map<string, FakePosting>();
@@ -550,7 +648,7 @@ export async function startOzonFake(options: OzonFakeOptions = {}): Promise<Ozon
     if (typeof id !== 'string' || id.trim() === '' || typeof key !== 'string' || key.trim() === '') {
       return rpc(401, 16, 'Client-Id and Api-Key headers are required');
     }
-    if (id.trim() !== clientId || key.trim() !== apiKey) return rpc(403, 7, 'Invalid Api-Key, please contact support');
+    if (id.trim() !== clientId || key.trim() !== apiKey) return rpc(403, 7, 'Invalid Api-Key, please check the key and try again');
     return undefined;
   }
 
@@ -563,10 +661,12 @@ export async function startOzonFake(options: OzonFakeOptions = {}): Promise<Ozon
     return undefined;
   }
 
-  function select(scheme: OzonScheme, field: SortField, window: Window, statuses: string[] | null, dir: Direction): FakePosting[] {
+  function select(scheme: OzonScheme, field: SortField, window: Window | null, statuses: string[] | null, dir: Direction, numbers: Set<string> | null = null): FakePosting[] {
     const found = [...postings.values()].filter((p) => {
       if (p.scheme !== scheme) return false;
       if (statuses !== null && !statuses.includes(p.status)) return false;
+      if (numbers !== null && !numbers.has(p.posting_number) && !numbers.has(`order:${p.order_number}`)) return false;
+      if (window === null) return true;
       const ms = Date.parse(p[field]);
       return !Number.isNaN(ms) && ms >= window.since.ms && ms <= window.to.ms;
     });
@@ -574,58 +674,81 @@ export async function startOzonFake(options: OzonFakeOptions = {}): Promise<Ozon
     return found.sort((a, b) => sign * compareKeys(sortKey(a, field), sortKey(b, field)));
   }
 
-  function listFbsV4(body: Json): Answer {
-    const filter = objectAt(body, 'filter', 'filter');
-    const window = windowOf(filter, maxPeriodMs);
-    const statuses = statusesAt(filter);
-    const limit = limitOf(body);
-    const dir = directionAt(body, 'sort_dir');
-    const include = includeOf(body);
+  /** One page after `cursor` (opaque, bound to `hash`), and the cursor for the next one. */
+  function cursorPage(found: FakePosting[], field: SortField, body: Json, hash: string, dir: Direction, limit: number): { page: FakePosting[]; cursor: string; hasNext: boolean } {
     const cursorIn = body['cursor'];
     if (cursorIn !== undefined && cursorIn !== null && typeof cursorIn !== 'string') throw new BadRequest('cursor: expected a string');
-    const hash = filterHash([window.since.text, window.to.text, statuses === null ? null : [...statuses].sort(), dir]);
-
-    const found = select('fbs', 'in_process_at', window, statuses, dir);
     let start = 0;
     if (typeof cursorIn === 'string' && cursorIn !== '') {
       const cursor = decodeCursor(cursorIn);
       if (cursor.filter !== hash) throw new BadRequest('cursor: it was issued for another filter or sort_dir; start again with an empty cursor');
       const sign = dir === 'ASC' ? 1 : -1;
-      const next = found.findIndex((p) => sign * compareKeys(sortKey(p, 'in_process_at'), cursor.key) > 0);
+      const next = found.findIndex((p) => sign * compareKeys(sortKey(p, field), cursor.key) > 0);
       start = next === -1 ? found.length : next;
     }
     const page = found.slice(start, start + limit);
     const hasNext = start + limit < found.length;
     const last = page.at(-1);
-    return json(200, {
-      cursor: hasNext && last !== undefined ? encodeCursor({ key: sortKey(last, 'in_process_at'), filter: hash }) : '',
-      has_next: hasNext,
-      postings: page.map((p) => renderFbs(p, include, style)),
-    });
+    return { page, hasNext, cursor: hasNext && last !== undefined ? encodeCursor({ key: sortKey(last, field), filter: hash }) : '' };
+  }
+
+  function listFbsV4(body: Json): Answer {
+    if (!isRecord(body['filter'])) throw new BadRequest('filter: value is required');
+    const filter = objectAt(body, 'filter', 'filter');
+    const window = windowOf(filter, maxPeriodMs);
+    const statuses = stringsAt(filter, 'statuses', 'filter.statuses', null);
+    const orders = stringsAt(filter, 'order_numbers', 'filter.order_numbers', 100);
+    const limit = limitOf(body, currentMaxLimit);
+    const dir = directionAt(body, 'sort_dir');
+    const include = includeOf(body);
+    const hash = filterHash(['fbs', window.since.text, window.to.text, statuses === null ? null : [...statuses].sort(), orders === null ? null : [...orders].sort(), dir]);
+    const numbers = orders === null ? null : new Set(orders.map((o) => `order:${o}`));
+    const found = select('fbs', 'in_process_at', window, statuses, dir, numbers);
+    const { page, cursor, hasNext } = cursorPage(found, 'in_process_at', body, hash, dir, limit);
+    return json(200, { cursor, has_next: hasNext, postings: page.map((p) => renderFbs(p, include, 'v4')) });
+  }
+
+  function listFboV3(body: Json): Answer {
+    const filter = objectAt(body, 'filter', 'filter');
+    const since = optionalTimeAt(filter, 'since', 'filter.since');
+    const to = optionalTimeAt(filter, 'to', 'filter.to');
+    if ((since === null) !== (to === null)) throw new BadRequest(`filter.${since === null ? 'since' : 'to'}: give filter.since and filter.to together`);
+    const window = since !== null && to !== null ? { since, to } : null;
+    if (window !== null) checkPeriod(window.since, window.to, maxPeriodMs);
+    const statuses = stringsAt(filter, 'statuses', 'filter.statuses', null);
+    const postingNumbers = stringsAt(filter, 'posting_numbers', 'filter.posting_numbers', maxFboNumbers);
+    const orderNumbers = stringsAt(filter, 'order_numbers', 'filter.order_numbers', maxFboNumbers);
+    const limit = limitOf(body, currentMaxLimit);
+    const dir = directionAt(body, 'sort_dir');
+    const include = includeOf(body);
+    const wanted = postingNumbers === null && orderNumbers === null ? null : new Set([...(postingNumbers ?? []), ...(orderNumbers ?? []).map((o) => `order:${o}`)]);
+    const hash = filterHash(['fbo', window?.since.text ?? null, window?.to.text ?? null, statuses === null ? null : [...statuses].sort(), wanted === null ? null : [...wanted].sort(), dir]);
+    const found = select('fbo', 'created_at', window, statuses, dir, wanted);
+    const { page, cursor, hasNext } = cursorPage(found, 'created_at', body, hash, dir, limit);
+    return json(200, { cursor, has_next: hasNext, postings: page.map((p) => renderFboV3(p, include)) });
   }
 
   function listFbsV3(body: Json): Answer {
     const filter = objectAt(body, 'filter', 'filter');
     const window = windowOf(filter, maxPeriodMs);
     const statuses = statusAt(filter);
-    const limit = limitOf(body);
+    const limit = limitOf(body, legacyMaxLimit);
     const offset = offsetOf(body, true, Number.MAX_SAFE_INTEGER);
     const include = includeOf(body);
     const found = select('fbs', 'in_process_at', window, statuses, directionAt(body, 'dir'));
     const page = found.slice(offset, offset + limit);
-    const plain = { ...style, money: false };
-    return json(200, { result: { has_next: offset + limit < found.length, postings: page.map((p) => renderFbs(p, include, plain)) } });
+    return json(200, { result: { has_next: offset + limit < found.length, postings: page.map((p) => renderFbs(p, include, 'plain')) } });
   }
 
-  function listFbo(body: Json): Answer {
+  function listFboV2(body: Json): Answer {
     const filter = objectAt(body, 'filter', 'filter');
-    const window = windowOf(filter, null);
+    const window = windowOf(filter, maxPeriodMs);
     const statuses = statusAt(filter);
-    const limit = limitOf(body);
+    const limit = limitOf(body, legacyMaxLimit);
     const offset = offsetOf(body, false, fboMaxOffset);
     const include = includeOf(body);
     const found = select('fbo', 'created_at', window, statuses, directionAt(body, 'dir'));
-    return json(200, { result: found.slice(offset, offset + limit).map((p) => renderFbo(p, include, style)) });
+    return json(200, { result: found.slice(offset, offset + limit).map((p) => renderFboV2(p, include)) });
   }
 
   function getPosting(scheme: OzonScheme, body: Json): Answer {
@@ -633,24 +756,42 @@ export async function startOzonFake(options: OzonFakeOptions = {}): Promise<Ozon
     const include = includeOf(body);
     const posting = postings.get(number);
     if (posting === undefined || posting.scheme !== scheme) throw new NotFound('Posting not found');
-    const result = scheme === 'fbs' ? renderFbs(posting, include, { ...style, money: false }) : renderFbo(posting, include, style);
-    return json(200, { result });
+    return json(200, { result: scheme === 'fbs' ? renderFbs(posting, include, 'plain') : renderFboV2(posting, include) });
+  }
+
+  function accrualsOf(body: Json): Answer {
+    const numbers = stringsAt(body, 'posting_numbers', 'posting_numbers', null);
+    if (numbers === null) throw new BadRequest('posting_numbers: value is required');
+    if (numbers.length > maxAccrualNumbers) throw new BadRequest(`posting_numbers: at most ${maxAccrualNumbers} items, got ${numbers.length}`);
+    const postingAccruals: Json[] = [];
+    for (const number of new Set(numbers)) {
+      const posting = postings.get(number);
+      if (posting === undefined) continue;
+      const currency = posting.products[0]?.currency_code ?? 'RUB';
+      postingAccruals.push({ posting_number: number, accruals: posting.accruals.map((a) => renderAccrual(a, currency)) });
+    }
+    return json(200, { posting_accruals: postingAccruals });
   }
 
   const routes = new Map<string, (body: Json) => Answer>([
     [ozonPaths.fbsListV4, listFbsV4],
-    [ozonPaths.fbsListV3, listFbsV3],
-    [ozonPaths.fboList, listFbo],
+    [ozonPaths.fboListV3, listFboV3],
     [ozonPaths.fbsGet, (body) => getPosting('fbs', body)],
     [ozonPaths.fboGet, (body) => getPosting('fbo', body)],
+    [ozonPaths.accrualPostings, accrualsOf],
+    [ozonPaths.accrualTypes, () => json(200, { accrual_types: accrualTypes })],
   ]);
+  if (legacyLists) {
+    routes.set(ozonPaths.fbsListV3, listFbsV3);
+    routes.set(ozonPaths.fboListV2, listFboV2);
+  }
 
   function answerRequest(method: string, path: string, headers: IncomingHttpHeaders, rawBody: string): Answer {
     const refused = authFailure(headers) ?? spendRate();
     if (refused !== undefined) return refused;
     const handler = routes.get(path);
-    if (handler === undefined) return rpc(404, 5, 'Not Found');
-    if (method !== 'POST') return rpc(405, 12, 'Method Not Allowed', { Allow: 'POST' });
+    if (handler === undefined) return rpc(404, 5, noSuchMethod);
+    if (method !== 'POST') return rpc(405, 12, noSuchMethod, { Allow: 'POST' });
     let body: unknown;
     try {
       body = rawBody.trim() === '' ? {} : JSON.parse(rawBody);
@@ -678,7 +819,7 @@ export async function startOzonFake(options: OzonFakeOptions = {}): Promise<Ozon
     answerUnder(faults.take({ method, path, body }), { req, res, record }, {
       answer: () => answerRequest(method, path, req.headers, rawBody),
       status: (status) =>
-        status === 429 ? rpc(429, 8, rateLimitMessage) : status === 500 ? rpc(500, 13, 'internal error') : errorPage(status, nginxReason(status)),
+        status === 429 ? rpc(429, 8, rateLimitMessage) : status === 500 ? rpc(500, 13, 'Internal error') : errorPage(status, nginxReason(status)),
       garbage: { status: 200, body: garbageBody, headers: { 'Content-Type': jsonType } },
       delays,
     });
@@ -696,6 +837,12 @@ export async function startOzonFake(options: OzonFakeOptions = {}): Promise<Ozon
     }
   }
 
+  function stored(postingNumber: string): FakePosting {
+    const posting = postings.get(postingNumber);
+    if (posting === undefined) throw new Error(`Ozon fake: no posting ${postingNumber}`);
+    return posting;
+  }
+
   return {
     url,
     clientId,
@@ -709,10 +856,12 @@ export async function startOzonFake(options: OzonFakeOptions = {}): Promise<Ozon
       return postings.get(postingNumber);
     },
     setStatus(postingNumber, status) {
-      const posting = postings.get(postingNumber);
-      if (posting === undefined) throw new Error(`Ozon fake: no posting ${postingNumber}`);
+      const posting = stored(postingNumber);
       posting.status = status;
       delete posting.substatus;
+    },
+    addAccrual(postingNumber, accrual) {
+      stored(postingNumber).accruals.push(accrual);
     },
     inject: faults.inject,
     clearFaults: faults.clear,

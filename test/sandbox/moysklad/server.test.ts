@@ -92,7 +92,7 @@ function clock(start: string): { now: () => Date; set: (iso: string) => void } {
 }
 
 async function start(t: Test, options: MoySkladFakeOptions = {}): Promise<MoySkladFake> {
-  const fake = await startMoySkladFake({ token: TOKEN, windowMs: 60_000, budget: 10_000, ...options });
+  const fake = await startMoySkladFake({ token: TOKEN, tokenKind: 'solution', windowMs: 60_000, budget: 10_000, ...options });
   t.teardown(() => fake.close());
   return fake;
 }
@@ -105,8 +105,11 @@ async function openShift(fake: MoySkladFake): Promise<z.infer<typeof Entity>> {
   return read(Entity, opened);
 }
 
+/** A sale into the shift, dated the minute after the shift's (MoySklad wants it later than the shift) unless `extra` says. */
 function sale(fake: MoySkladFake, shiftId: string, productId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const opened = parseMoscowText(String(fake.shifts().find((s) => s['id'] === shiftId)?.['moment'] ?? ''));
   return {
+    ...(opened === undefined ? {} : { moment: toMoscowText(new Date(opened + 60_000)) }),
     retailShift: ref(fake, 'retailshift', shiftId),
     agent: ref(fake, 'counterparty', fake.ids.agent),
     organization: ref(fake, 'organization', fake.ids.organization),
@@ -277,6 +280,44 @@ t.test('request weight', async (t) => {
   t.same(statuses, [...Array<number>(22).fill(200), 429], '22 requests fit in 45 units');
 });
 
+t.test("a user's requests weigh by MoySklad's schedule for the day; a solution's weigh 1", async (t) => {
+  const cost = async (options: MoySkladFakeOptions, auth?: string): Promise<number> => {
+    const fake = await start(t, { budget: 45, ...options });
+    const reply = await call(fake, 'GET', '/entity/organization', auth === undefined ? {} : { auth });
+    t.equal(reply.status, 200);
+    return 45 - Number(reply.headers.get('x-ratelimit-remaining'));
+  };
+  const day = (iso: string) => ({ now: () => new Date(iso) });
+  t.equal(await cost({ tokenKind: 'user', ...day('2026-05-11T12:00:00Z') }), 1, 'before 12 May 2026');
+  t.equal(await cost({ tokenKind: 'user', ...day('2026-05-12T00:00:00Z') }), 2, 'from 12 May 2026');
+  t.equal(await cost({ tokenKind: 'user', ...day('2026-09-01T00:00:00Z') }), 3, 'from 1 September 2026');
+  t.equal(await cost({ tokenKind: 'user', ...day('2026-12-01T00:00:00Z') }), 4, 'from 1 December 2026');
+  t.equal(await cost({ tokenKind: 'solution', ...day('2026-12-24T00:00:00Z') }), 1, 'a solution token');
+  const basic = `Basic ${Buffer.from('admin@shop:secret').toString('base64')}`;
+  t.equal(await cost({ tokenKind: 'solution', login: 'admin@shop', password: 'secret', ...day('2026-12-24T00:00:00Z') }, basic), 4, 'login and password are a user');
+  const fake = await startMoySkladFake();
+  t.teardown(() => fake.close());
+  t.equal(fake.tokenKind, 'user', 'a user token unless told');
+  const today = await call(fake, 'GET', '/entity/organization');
+  t.equal(45 - Number(today.headers.get('x-ratelimit-remaining')), new Date().toISOString().slice(0, 10) >= '2026-12-01' ? 4 : 3, "today's weight");
+});
+
+t.test('request headers over 8 KB, the URL among them, are refused with 414', async (t) => {
+  const fake = await start(t);
+  const filterOf = (count: number): string =>
+    encodeURIComponent(Array.from({ length: count }, (_, i) => `externalCode=${String(10_000_000 + i)}-0001-1`).join(';'));
+  const fits = await call(fake, 'GET', `/entity/retaildemand?filter=${filterOf(150)}`);
+  t.equal(fits.status, 200, 'about 5 KB of URL is fine');
+  const tooLong = await call(fake, 'GET', `/entity/retaildemand?filter=${filterOf(300)}`);
+  t.equal(tooLong.status, 414, 'about 10 KB is not');
+  t.match(tooLong.text, /414 Request-URI Too Large/);
+  t.equal(tooLong.headers.get('x-ratelimit-remaining'), null, 'refused in front of the service, no budget spent');
+  const bigHeader = await call(fake, 'GET', '/entity/organization', { headers: { 'X-Padding': 'x'.repeat(8200) } });
+  t.equal(bigHeader.status, 414, 'any header counts');
+  t.equal(fake.stats.rejected414, 2);
+  t.equal(fake.stats.rejected429, 0);
+});
+
 t.test('the window slides and refused requests spend nothing', async (t) => {
   const fake = await start(t, { budget: 2, windowMs: 1000 });
   const began = Date.now();
@@ -356,11 +397,12 @@ t.test('seeded entities, metadata and entity reads', async (t) => {
       [fake.attributes.ozonNumber, 'Номер Ozon', 'string', false],
       [fake.attributes.commission, 'Комиссия Ozon', 'double', false],
       [fake.attributes.services, 'Услуги Ozon', 'double', false],
+      [fake.attributes.charges, 'Начисления Ozon', 'text', false],
     ],
   );
   t.equal(metadata.attributes[0]?.meta.href, `${fake.url}/entity/retaildemand/metadata/attributes/${fake.attributes.ozonStatus}`);
   const attributes = (await call(fake, 'GET', '/entity/retaildemand/metadata/attributes')).json();
-  t.match(attributes, { meta: { type: 'attributemetadata', size: 4 }, rows: [{ meta: { type: 'attributemetadata' } }] });
+  t.match(attributes, { meta: { type: 'attributemetadata', size: 5 }, rows: [{ meta: { type: 'attributemetadata' } }] });
   t.match((await call(fake, 'GET', `/entity/retaildemand/metadata/attributes/${fake.attributes.commission}`)).json(), { name: 'Комиссия Ozon' });
   t.match((await call(fake, 'GET', '/entity/retailshift/metadata')).json(), { attributes: [] });
   t.match((await call(fake, 'GET', '/context/employee')).json(), { meta: { type: 'employee' }, name: 'Администратор' });
@@ -464,11 +506,12 @@ t.test('retail shift: open, list, close, name sequence', async (t) => {
   t.match(noType.json(), { errors: [{ code: 2011 }] });
   t.equal(fake.shifts().length, 0);
 
+  time.set('2026-03-02T06:00:37.512Z');
   const first = await openShift(fake);
   t.match(first, {
     name: '00001',
     moment: '2026-03-02 09:00:00.000',
-    created: '2026-03-02 09:00:00.000',
+    created: '2026-03-02 09:00:37.512',
     organization: { meta: { href: `${fake.url}/entity/organization/${fake.ids.organization}`, type: 'organization' } },
     retailStore: { meta: { href: `${fake.url}/entity/retailstore/${fake.ids.retailStore}`, type: 'retailstore' } },
     store: { meta: { href: `${fake.url}/entity/store/${fake.ids.store}`, type: 'store' } },
@@ -532,6 +575,8 @@ t.test('retail demand: create one, positions, attributes, sums', async (t) => {
 
   time.set('2026-03-02T07:30:00.000Z');
   const body = sale(fake, shift['id'], productId, {
+    // Not given: MoySklad dates it now.
+    moment: undefined,
     externalCode: 'OZ-0001-1',
     positions: [
       { quantity: 2, price: 510000, discount: 10, vat: 0, assortment: ref(fake, 'product', productId) },
@@ -623,10 +668,19 @@ t.test('retail demand: what a create refuses', async (t) => {
     ...extra,
   });
 
+  t.equal(shift['moment'], '2026-03-02 09:00:00.000', 'the shift opened at 09:00');
   const before = await post(sale(fake, shift['id'], productId, { moment: '2026-03-02 08:59:59' }));
   t.equal(before.status, 412, 'a sale before the shift opened');
   t.match(before.json(), { errors: [{ code: 3007, parameter: 'moment' }] });
-  t.equal((await post(sale(fake, shift['id'], productId, { moment: '2026-03-02 09:00:00' }))).status, 200, 'the opening second is fine');
+  for (const moment of ['2026-03-02 09:00:00', '2026-03-02 09:00:59', '2026-03-02 09:00:59.999']) {
+    const same = await post(sale(fake, shift['id'], productId, { moment }));
+    t.equal(same.status, 412, `${moment} is the shift's own minute, not later than it`);
+    t.match(same.json(), { errors: [{ code: 3007, parameter: 'moment' }] });
+  }
+  t.equal((await post(sale(fake, shift['id'], productId, { moment: undefined }))).status, 412, 'undated in the minute the shift opened: refused too');
+  const next = await post(sale(fake, shift['id'], productId, { moment: '2026-03-02 09:01:42' }));
+  t.equal(next.status, 200, 'the next minute is later');
+  t.match(next.json(), { moment: '2026-03-02 09:01:00.000' }, 'kept to the minute');
 
   const badMoment = await post(sale(fake, shift['id'], productId, { moment: '2026-03-02T09:00:00Z' }));
   t.equal(badMoment.status, 400);
@@ -847,7 +901,7 @@ t.test('filters over HTTP: OR on externalCode, attributes, empty check, created>
     const attributes = [attr(fake, fake.attributes.ozonStatus, status)];
     if (i !== 2) attributes.push(attr(fake, fake.attributes.commission, 100 * (i + 1)));
     const reply = await call(fake, 'POST', '/entity/retaildemand', {
-      body: sale(fake, shift['id'], productId, { externalCode: `E-${i + 1}`, attributes }),
+      body: sale(fake, shift['id'], productId, { moment: undefined, externalCode: `E-${i + 1}`, attributes }),
     });
     t.equal(reply.status, 200);
   }
@@ -1036,4 +1090,11 @@ t.test('recorded requests, pretty print, close', async (t) => {
   });
   t.match(shift.text, /^\{\n {2}"meta"/, 'indented');
   t.match(plain.requests[0], { method: 'POST', path: '/api/remap/1.2/entity/retailshift', status: 200 });
+});
+
+t.test('a ";" inside a filter value is written "\\;"', async (t) => {
+  t.same(parseFilter('externalCode=A\\;B;name=x'), [
+    { field: 'externalCode', operator: '=', value: 'A;B' },
+    { field: 'name', operator: '=', value: 'x' },
+  ]);
 });

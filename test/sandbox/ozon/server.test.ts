@@ -1,6 +1,6 @@
 import t from 'tap';
-import { legacyServiceKeys, makePostings } from '../../../src/sandbox/ozon/postings.js';
-import { ozonPaths, startOzonFake, type FakePosting, type OzonFake, type OzonFakeOptions } from '../../../src/sandbox/ozon/server.js';
+import { makePostings } from '../../../src/sandbox/ozon/postings.js';
+import { accrualTypeIds, accrualTypes, ozonPaths, startOzonFake, type FakePosting, type OzonFake, type OzonFakeOptions } from '../../../src/sandbox/ozon/server.js';
 
 interface Reply {
   status: number;
@@ -72,7 +72,7 @@ t.test('authentication and transport errors', async (t) => {
 
   const wrongKey = await call(fake, ozonPaths.fbsListV4, body, { apiKey: 'not-the-key' });
   t.equal(wrongKey.status, 403);
-  t.same(wrongKey.json(), { code: 7, message: 'Invalid Api-Key, please contact support', details: [] });
+  t.same(wrongKey.json(), { code: 7, message: 'Invalid Api-Key, please check the key and try again', details: [] });
   t.equal((await call(fake, ozonPaths.fbsListV4, body, { clientId: '999' })).status, 403, 'the key belongs to another Client-Id');
   t.equal((await call(fake, '/v9/nowhere', body, { apiKey: 'x' })).status, 403, 'credentials come before routing');
 
@@ -80,12 +80,12 @@ t.test('authentication and transport errors', async (t) => {
 
   const unknown = await call(fake, '/v9/nowhere', body);
   t.equal(unknown.status, 404);
-  t.same(unknown.json(), { code: 5, message: 'Not Found', details: [] });
+  t.same(unknown.json(), { code: 5, message: 'method is not allowed', details: [] });
 
   const get = await call(fake, ozonPaths.fbsListV4, undefined, { method: 'GET' });
   t.equal(get.status, 405);
   t.equal(get.headers.get('allow'), 'POST');
-  t.match(get.json(), { code: 12, details: [] });
+  t.match(get.json(), { code: 12, message: 'method is not allowed', details: [] });
 
   const broken = await call(fake, ozonPaths.fbsListV4, undefined, { raw: '{"filter":' });
   t.equal(broken.status, 400);
@@ -140,12 +140,24 @@ t.test('v4: cursor paging over 250 postings', async (t) => {
   t.same([...seen].sort(), fbs.map((p) => p.posting_number).sort(), 'every FBS posting and no FBO one');
   t.equal(fake.count(ozonPaths.fbsListV4), 3);
 
-  const desc = v4Page(await call(fake, ozonPaths.fbsListV4, { filter: wide, limit: 1000, cursor: '', sort_dir: 'desc' }));
+  const desc = v4Page(await call(fake, ozonPaths.fbsListV4, { filter: wide, limit: 100, cursor: '', sort_dir: 'desc' }));
   t.same(
     desc.postings.map((p) => p.posting_number),
-    [...seen].reverse(),
+    [...seen].reverse().slice(0, 100),
     'DESC is the reverse order',
   );
+
+  for (const [limit, message] of [
+    [101, /^limit: value must be inside range \[1, 100\], got 101/],
+    [1000, /^limit: value must be inside range \[1, 100\], got 1000/],
+    [0, /^limit: /],
+    [undefined, /^limit: value must be inside range \[1, 100\], got 0/],
+  ] as const) {
+    const refused = await call(fake, ozonPaths.fbsListV4, { filter: wide, limit, cursor: '' });
+    t.equal(refused.status, 400, `limit ${String(limit)} is refused (maximum 100)`);
+    t.match(refused.json(), { code: 3, message, details: [] });
+  }
+  t.match((await call(fake, ozonPaths.fbsListV4, { limit: 10 })).json(), { code: 3, message: /^filter: value is required/ });
 
   const first = v4Page(await call(fake, ozonPaths.fbsListV4, { filter: wide, limit: 100, cursor: '' }));
   const otherFilter = await call(fake, ozonPaths.fbsListV4, { filter: { ...wide, statuses: ['delivered'] }, limit: 100, cursor: first.cursor });
@@ -162,7 +174,7 @@ t.test('v4: cursor paging over 250 postings', async (t) => {
   t.equal(second.postings[0]?.posting_number, seen[100], 'a posting inserted before the cursor does not shift the next page');
 });
 
-t.test('v4 money objects, and the plain v3 values when they are off', async (t) => {
+t.test('v4 money objects', async (t) => {
   const fake = await started(t);
   fake.addMany(makePostings(5, { seed: 3 }));
   const posting = v4Page(await call(fake, ozonPaths.fbsListV4, { filter: wide, limit: 5, cursor: '', with: everything })).postings[0] as Record<
@@ -178,17 +190,27 @@ t.test('v4 money objects, and the plain v3 values when they are off', async (t) 
   t.same(finance?.['commission'], { amount: storedFinance?.commission_amount, currency: 'RUB', percent: storedFinance?.commission_percent });
   t.same(finance?.['customer_price'], { amount: storedFinance?.price.toFixed(2), currency: 'RUB' });
   t.notOk(finance !== undefined && 'commission_amount' in finance);
-  t.notOk(finance !== undefined && 'item_services' in finance, 'no legacy services by default');
+  t.notOk(finance !== undefined && 'item_services' in finance, 'item_services were removed on 2025-04-11');
+  t.notOk('posting_services' in (posting['financial_data'] as object));
   t.match(posting, { customer: null, cancellation: { cancel_reason_id: Number }, analytics_data: { city: String, region: String, warehouse: String } });
-
-  const plainFake = await started(t, { v4Money: false });
-  plainFake.addMany(makePostings(5, { seed: 3 }));
-  const plain = v4Page(await call(plainFake, ozonPaths.fbsListV4, { filter: wide, limit: 5, cursor: '', with: everything })).postings[0];
-  t.match(plain, { products: [{ price: /^\d+\.\d{2}$/, currency_code: 'RUB' }], financial_data: { products: [{ commission_amount: Number }] } });
 });
 
-t.test('v3: offset paging and validation', async (t) => {
+t.test('the v3 FBS and v2 FBO lists are switched off unless the account still answers them', async (t) => {
   const fake = await started(t);
+  fake.addMany(makePostings(3, { seed: 12 }));
+  for (const path of [ozonPaths.fbsListV3, ozonPaths.fboListV2]) {
+    const off = await call(fake, path, { filter: wide, limit: 10, offset: 0 });
+    t.equal(off.status, 404, path);
+    t.same(off.json(), { code: 5, message: 'method is not allowed', details: [] });
+  }
+  const legacy = await started(t, { legacyLists: true });
+  legacy.addMany(makePostings(3, { seed: 12 }));
+  t.equal(v3Page(await call(legacy, ozonPaths.fbsListV3, { filter: wide, limit: 10, offset: 0 })).postings.length, 3);
+  t.equal(fboPage(await call(legacy, ozonPaths.fboListV2, { filter: wide, limit: 10 })).length, 0);
+});
+
+t.test('legacy v3 FBS: offset paging and validation', async (t) => {
+  const fake = await started(t, { legacyLists: true });
   fake.addMany(makePostings(250, { seed: 11 }));
 
   const pages = [];
@@ -218,11 +240,11 @@ t.test('v3: offset paging and validation', async (t) => {
     [{ filter: wide, limit: 100 }, /^offset: value is required/],
     [{ filter: wide, limit: 0, offset: 0 }, /^limit: value must be inside range \[1, 1000\]/],
     [{ filter: wide, limit: 1001, offset: 0 }, /^limit: /],
-    [{ filter: wide, offset: 0 }, /^limit: value is required/],
+    [{ filter: wide, offset: 0 }, /^limit: value must be inside range \[1, 1000\], got 0/],
     [{ filter: { to: wide.to }, limit: 10, offset: 0 }, /^filter\.since: value is required/],
     [{ filter: { since: wide.since }, limit: 10, offset: 0 }, /^filter\.to: value is required/],
     [{ filter: { ...wide, since: '2026-01-01T03:00:00+03:00' }, limit: 10, offset: 0 }, /^filter\.since: expected an RFC 3339 UTC time/],
-    [{ filter: { since: '2025-01-01T00:00:00Z', to: '2026-06-01T00:00:00Z' }, limit: 10, offset: 0 }, /one year/],
+    [{ filter: { since: '2025-01-01T00:00:00Z', to: '2026-06-01T00:00:00Z' }, limit: 10, offset: 0 }, /^PERIOD_IS_TOO_LONG$/],
     [{ filter: { since: wide.to, to: wide.since }, limit: 10, offset: 0 }, /^filter\.since: must not be after/],
     [{ filter: wide, limit: 10, offset: 0, dir: 'sideways' }, /^dir: /],
     [{ filter: wide, limit: 10, offset: 0, with: { financial_data: 'yes' } }, /^with\.financial_data: /],
@@ -234,13 +256,13 @@ t.test('v3: offset paging and validation', async (t) => {
   }
 });
 
-t.test('FBO list: a bare array in result, created_at window, the offset cap', async (t) => {
-  const fake = await started(t);
+t.test('legacy v2 FBO list: a bare array in result, created_at window, the offset cap', async (t) => {
+  const fake = await started(t, { legacyLists: true });
   const fbo = makePostings(30, { scheme: 'fbo', seed: 5 });
   fake.addMany(fbo);
   fake.addMany(makePostings(10, { scheme: 'fbs', seed: 6 }));
 
-  const reply = await call(fake, ozonPaths.fboList, { dir: 'ASC', filter: wide, limit: 20, offset: 0, with: everything });
+  const reply = await call(fake, ozonPaths.fboListV2, { dir: 'ASC', filter: wide, limit: 20, offset: 0, with: everything });
   t.equal(reply.status, 200);
   t.same(Object.keys(reply.json()), ['result']);
   const first = fboPage(reply);
@@ -256,7 +278,7 @@ t.test('FBO list: a bare array in result, created_at window, the offset cap', as
     additional_data: [],
   });
   t.notOk('shipment_date' in (first[0] ?? {}));
-  const rest = fboPage(await call(fake, ozonPaths.fboList, { filter: wide, limit: 20, offset: 20 }));
+  const rest = fboPage(await call(fake, ozonPaths.fboListV2, { filter: wide, limit: 20, offset: 20 }));
   t.equal(rest.length, 10, 'a short page is the last one');
   t.same(
     [...first, ...rest].map((p) => p.posting_number).sort(),
@@ -264,18 +286,82 @@ t.test('FBO list: a bare array in result, created_at window, the offset cap', as
   );
 
   const target = fbo[10] as FakePosting;
-  const byCreated = fboPage(await call(fake, ozonPaths.fboList, { filter: { since: target.created_at, to: target.created_at }, limit: 10 }));
+  const byCreated = fboPage(await call(fake, ozonPaths.fboListV2, { filter: { since: target.created_at, to: target.created_at }, limit: 10 }));
   t.same(
     byCreated.map((p) => p.posting_number),
     fbo.filter((p) => p.created_at === target.created_at).map((p) => p.posting_number),
     'the window is on created_at, both ends included',
   );
-  t.same(fboPage(await call(fake, ozonPaths.fboList, { filter: { since: target.in_process_at, to: target.in_process_at }, limit: 10 })), []);
+  t.same(fboPage(await call(fake, ozonPaths.fboListV2, { filter: { since: target.in_process_at, to: target.in_process_at }, limit: 10 })), []);
 
-  t.same(fboPage(await call(fake, ozonPaths.fboList, { filter: wide, limit: 1000, offset: 20_000 })), [], 'offset 20000 is allowed');
-  const over = await call(fake, ozonPaths.fboList, { filter: wide, limit: 1000, offset: 20_001 });
+  t.same(fboPage(await call(fake, ozonPaths.fboListV2, { filter: wide, limit: 1000, offset: 20_000 })), [], 'offset 20000 is allowed');
+  const over = await call(fake, ozonPaths.fboListV2, { filter: wide, limit: 1000, offset: 20_001 });
   t.equal(over.status, 400);
   t.match(over.json(), { code: 3, message: /^offset: value must be inside range \[0, 20000\]/ });
+});
+
+t.test('v3 FBO: cursor paging in pages of 100, money objects, numbers and created_at window', async (t) => {
+  const fake = await started(t);
+  const fbo = makePostings(230, { scheme: 'fbo', seed: 15 });
+  fake.addMany(fbo);
+  fake.addMany(makePostings(10, { scheme: 'fbs', seed: 16 }));
+
+  const seen: Listed[] = [];
+  const sizes: number[] = [];
+  let cursor = '';
+  for (;;) {
+    const reply = await call(fake, ozonPaths.fboListV3, { cursor, filter: wide, limit: 100, sort_dir: 'ASC', with: everything });
+    t.equal(reply.status, 200);
+    t.same(Object.keys(reply.json()).sort(), ['cursor', 'has_next', 'postings'], 'not wrapped in result');
+    const page = v4Page(reply);
+    sizes.push(page.postings.length);
+    seen.push(...page.postings);
+    if (!page.has_next) {
+      t.equal(page.cursor, '');
+      break;
+    }
+    cursor = page.cursor;
+  }
+  t.same(sizes, [100, 100, 30]);
+  t.ok(inOrder(seen, 'created_at'), 'ordered by created_at');
+  t.same(seen.map((p) => p.posting_number).sort(), fbo.map((p) => p.posting_number).sort(), 'every FBO posting, no FBS one');
+  const stored = fake.posting(seen[0]!.posting_number)!;
+  t.match(seen[0], {
+    products: [{ price: { amount: stored.products[0]!.price, currency: 'RUB' }, offer_id: stored.products[0]!.offer_id, digital_codes: [] }],
+    financial_data: { products: [{ commission: { amount: stored.financial_data.products[0]!.commission_amount, currency: 'RUB' } }] },
+    analytics_data: { warehouse_name: String },
+    created_at: stored.created_at,
+  });
+  const finance = (seen[0]!['financial_data'] as { products: Record<string, unknown>[] }).products[0]!;
+  t.notOk('quantity' in finance || 'commission_amount' in finance, 'the v3 financial lines have neither');
+
+  const wanted = [fbo[3]!.posting_number, fbo[200]!.posting_number, 'nobody-0000-1'];
+  const byNumber = v4Page(await call(fake, ozonPaths.fboListV3, { filter: { posting_numbers: wanted }, limit: 100 }));
+  t.same(byNumber.postings.map((p) => p.posting_number).sort(), wanted.slice(0, 2).sort(), 'by posting number, without a period');
+  const byOrder = v4Page(await call(fake, ozonPaths.fboListV3, { filter: { order_numbers: [fbo[5]!.order_number] }, limit: 100 }));
+  t.ok(byOrder.postings.every((p) => p['order_number'] === fbo[5]!.order_number) && byOrder.postings.length >= 1);
+
+  const target = fbo[10]!;
+  const byCreated = v4Page(await call(fake, ozonPaths.fboListV3, { filter: { since: target.created_at, to: target.created_at }, limit: 10 }));
+  t.same(
+    byCreated.postings.map((p) => p.posting_number),
+    fbo.filter((p) => p.created_at === target.created_at).map((p) => p.posting_number),
+    'the window is on created_at, both ends included',
+  );
+
+  const refusals: [unknown, RegExp][] = [
+    [{ filter: wide, limit: 101 }, /^limit: value must be inside range \[1, 100\], got 101/],
+    [{ filter: wide }, /^limit: value must be inside range \[1, 100\], got 0/],
+    [{ filter: { since: wide.since }, limit: 10 }, /^filter\.to: give filter\.since and filter\.to together/],
+    [{ filter: { since: '2025-01-01T00:00:00Z', to: '2026-06-01T00:00:00Z' }, limit: 10 }, /^PERIOD_IS_TOO_LONG$/],
+    [{ filter: { posting_numbers: Array.from({ length: 1001 }, (_, i) => String(i)) }, limit: 10 }, /^filter\.posting_numbers: at most 1000/],
+    [{ filter: wide, limit: 10, cursor: 'bm90IGEgY3Vyc29y' }, /^cursor: invalid value/],
+  ];
+  for (const [body, message] of refusals) {
+    const reply = await call(fake, ozonPaths.fboListV3, body);
+    t.equal(reply.status, 400, JSON.stringify(body).slice(0, 80));
+    t.match(reply.json(), { code: 3, message, details: [] });
+  }
 });
 
 t.test('status filters', async (t) => {
@@ -289,19 +375,21 @@ t.test('status filters', async (t) => {
       .map((p) => p.posting_number)
       .sort();
 
-  const v4 = v4Page(await call(fake, ozonPaths.fbsListV4, { filter: { ...wide, statuses: ['delivered', 'cancelled'] }, limit: 1000, cursor: '' }));
+  const v4 = v4Page(await call(fake, ozonPaths.fbsListV4, { filter: { ...wide, statuses: ['delivered', 'cancelled'] }, limit: 100, cursor: '' }));
   t.ok(v4.postings.length > 0);
   t.same(v4.postings.map((p) => p.posting_number).sort(), numbers(fbs, ['delivered', 'cancelled']));
 
-  const v3 = v3Page(await call(fake, ozonPaths.fbsListV3, { filter: { ...wide, status: 'awaiting_packaging' }, limit: 1000, offset: 0 }));
+  const legacy = await started(t, { legacyLists: true });
+  legacy.addMany([...fbs, ...fbo]);
+  const v3 = v3Page(await call(legacy, ozonPaths.fbsListV3, { filter: { ...wide, status: 'awaiting_packaging' }, limit: 1000, offset: 0 }));
   t.same(v3.postings.map((p) => p.posting_number).sort(), numbers(fbs, ['awaiting_packaging']));
 
-  const onFbo = fboPage(await call(fake, ozonPaths.fboList, { filter: { ...wide, status: 'delivering' }, limit: 1000 }));
-  t.same(onFbo.map((p) => p.posting_number).sort(), numbers(fbo, ['delivering']));
+  const onFbo = v4Page(await call(fake, ozonPaths.fboListV3, { filter: { ...wide, statuses: ['delivering', 'delivered'] }, limit: 100 }));
+  t.same(onFbo.postings.map((p) => p.posting_number).sort(), numbers(fbo, ['delivering', 'delivered']));
 
   const target = fbs.find((p) => p.status !== 'cancelled') as FakePosting;
   fake.setStatus(target.posting_number, 'cancelled');
-  const after = v4Page(await call(fake, ozonPaths.fbsListV4, { filter: { ...wide, statuses: ['cancelled'] }, limit: 1000, cursor: '' }));
+  const after = v4Page(await call(fake, ozonPaths.fbsListV4, { filter: { ...wide, statuses: ['cancelled'] }, limit: 100, cursor: '' }));
   t.ok(after.postings.some((p) => p.posting_number === target.posting_number), 'setStatus changes what is listed');
   t.match(after.postings.find((p) => p.posting_number === target.posting_number), { substatus: 'posting_canceled' });
   t.throws(() => fake.setStatus('00000000-0000-9', 'delivered'), /no posting 00000000-0000-9/);
@@ -377,31 +465,48 @@ t.test('financial and analytics data only when asked', async (t) => {
   t.match((await call(fake, ozonPaths.fbsGet, { posting_number: posting.posting_number })).json(), { result: { financial_data: null } });
 });
 
-t.test('legacy service dictionaries', async (t) => {
-  const postings = makePostings(3, { seed: 51, legacyServices: true });
-  const withServices = postings[0]?.financial_data.products[0]?.item_services ?? {};
-  t.same(Object.keys(withServices).sort(), [...legacyServiceKeys].sort());
-  t.ok((withServices['marketplace_service_item_deliv_to_customer'] ?? 0) < 0, 'charges are negative');
+t.test('accruals by posting number, 200 at most, and the accrual types', async (t) => {
+  const fake = await started(t);
+  const [delivered] = makePostings(1, { seed: 51, statuses: ['delivered'] }) as [FakePosting];
+  const [waiting] = makePostings(1, { seed: 52, statuses: ['awaiting_packaging'], start: new Date('2026-11-21T00:00:00Z') }) as [FakePosting];
+  fake.add(delivered, waiting);
 
-  const legacy = await started(t, { legacyServices: true });
-  legacy.addMany(postings);
-  const [bare] = makePostings(1, { seed: 52, start: new Date('2026-11-21T00:00:00Z') }) as [FakePosting];
-  legacy.add(bare);
-  const page = v3Page(await call(legacy, ozonPaths.fbsListV3, { filter: wide, limit: 10, offset: 0, with: everything }));
-  const first = page.postings.find((p) => p.posting_number === postings[0]?.posting_number) as Record<string, unknown>;
-  t.match(first, { financial_data: { products: [{ item_services: withServices }], posting_services: { marketplace_service_item_fulfillment: 0 } } });
-  const zero = page.postings.find((p) => p.posting_number === bare.posting_number) as Record<string, unknown>;
-  t.match(zero, { financial_data: { products: [{ item_services: { marketplace_service_item_pickup: 0 } }] } }, 'absent services render as zeros');
-  t.match(v4Page(await call(legacy, ozonPaths.fbsListV4, { filter: wide, limit: 10, cursor: '', with: everything })).postings[0], {
-    financial_data: { products: [{ item_services: Object, commission: Object }], posting_services: Object },
-  });
+  const reply = await call(fake, ozonPaths.accrualPostings, { posting_numbers: [delivered.posting_number, waiting.posting_number, 'nobody-0000-1'] });
+  t.equal(reply.status, 200);
+  const answer = reply.json() as { posting_accruals: { posting_number: string; accruals: Record<string, unknown>[] }[] };
+  t.same(
+    answer.posting_accruals.map((p) => p.posting_number),
+    [delivered.posting_number, waiting.posting_number],
+    'an unknown number is left out',
+  );
+  t.same(answer.posting_accruals[1]?.accruals, [], 'a posting with nothing accrued yet has an empty list');
+  const sale = answer.posting_accruals[0]!.accruals;
+  t.match(sale.find((a) => a['type_id'] === accrualTypeIds.revenue), { accrued: { amount: /^\d+\.\d{2}$/, currency: 'RUB' }, seller_price: { amount: String }, sku: Number, quantity: Number });
+  t.match(sale.find((a) => a['type_id'] === accrualTypeIds.saleCommission), { accrued: { amount: /^-\d+\.\d{2}$/ }, seller_price: { amount: /^-/ } });
+  t.match(sale.find((a) => a['type_id'] === accrualTypeIds.lastMile), { accrued: { amount: /^-\d+\.\d{2}$/ }, seller_price: null, quantity: null, accrual_date: /^\d{4}-\d{2}-\d{2}$/ });
 
-  const current = await started(t);
-  current.addMany(makePostings(3, { seed: 51, legacyServices: true }));
-  const modern = v3Page(await call(current, ozonPaths.fbsListV3, { filter: wide, limit: 10, offset: 0, with: everything })).postings[0] as Record<string, unknown>;
-  const finance = modern['financial_data'] as Record<string, unknown> & { products: Record<string, unknown>[] };
-  t.notOk('posting_services' in finance, 'removed by Ozon in 2024');
-  t.notOk('item_services' in (finance.products[0] ?? {}));
+  fake.addAccrual(waiting.posting_number, { type_id: accrualTypeIds.logistics, amount: '-63.00', accrual_date: '2026-11-22', sku: null, quantity: null, seller_price: null });
+  const later = (await call(fake, ozonPaths.accrualPostings, { posting_numbers: [waiting.posting_number] })).json() as typeof answer;
+  t.same(later.posting_accruals[0]?.accruals, [
+    { accrual_date: '2026-11-22', accrued: { amount: '-63.00', currency: 'RUB' }, quantity: null, seller_price: null, sku: null, type_id: accrualTypeIds.logistics },
+  ]);
+  t.throws(() => fake.addAccrual('nobody-0000-1', later.posting_accruals[0]!.accruals[0] as never), /no posting/);
+
+  for (const [body, message] of [
+    [{}, /^posting_numbers: value is required/],
+    [{ posting_numbers: [] }, /^posting_numbers: value is required/],
+    [{ posting_numbers: Array.from({ length: 201 }, (_, i) => `n-${i}`) }, /^posting_numbers: at most 200 items, got 201/],
+    [{ posting_numbers: 'one' }, /^posting_numbers: expected an array of strings/],
+  ] as const) {
+    const refused = await call(fake, ozonPaths.accrualPostings, body);
+    t.equal(refused.status, 400, JSON.stringify(body).slice(0, 60));
+    t.match(refused.json(), { code: 3, message, details: [] });
+  }
+  t.equal((await call(fake, ozonPaths.accrualPostings, { posting_numbers: Array.from({ length: 200 }, (_, i) => `n-${i}`) })).status, 200, '200 is allowed');
+
+  const types = await call(fake, ozonPaths.accrualTypes, undefined, { raw: '' });
+  t.equal(types.status, 200, 'no request body needed');
+  t.same(types.json(), { accrual_types: accrualTypes });
 });
 
 t.test('rate limit: 429 code 8 past ratePerSecond in one second', async (t) => {
@@ -512,7 +617,6 @@ t.test('makePostings', async (t) => {
       if (!/^ART-([1-9]|1\d|20)$/.test(product.offer_id)) wrong.push(`article ${product.offer_id}`);
       if (!/^\d+\.\d{2}$/.test(product.price)) wrong.push(`price ${product.price}`);
       if (line?.product_id !== product.sku || line.price !== Number(product.price)) wrong.push(`financial line of ${product.offer_id}`);
-      if (line !== undefined && 'item_services' in line) wrong.push('item_services without legacyServices');
       if ((skus.get(product.offer_id) ?? product.sku) !== product.sku) wrong.push(`${product.offer_id} changed its SKU`);
       skus.set(product.offer_id, product.sku);
       shares.push((line?.commission_amount ?? 0) / (Number(product.price) * product.quantity));
@@ -521,6 +625,24 @@ t.test('makePostings', async (t) => {
   t.same(wrong, [], 'numbers, times, products and prices look like Ozon');
   t.ok(Math.min(...shares) >= 0.049 && Math.max(...shares) <= 0.201, `commission is 5–20 % (${Math.min(...shares)}..${Math.max(...shares)})`);
   t.ok(a.some((p) => p.products.some((product) => !product.price.endsWith('.00'))), 'some prices have kopecks');
+
+  const charged = new Map<string, Set<number>>();
+  for (const p of a) {
+    for (const accrual of p.accruals) {
+      if (!/^-?\d+\.\d{2}$/.test(accrual.amount)) wrong.push(`accrual ${accrual.amount}`);
+      const isSale = accrual.type_id === accrualTypeIds.revenue || accrual.type_id === accrualTypeIds.saleCommission;
+      if (isSale !== (accrual.seller_price !== null)) wrong.push(`seller_price of type ${accrual.type_id}`);
+      if (accrual.type_id !== accrualTypeIds.revenue && !accrual.amount.startsWith('-')) wrong.push(`charge ${accrual.amount} is not negative`);
+      charged.set(p.status, (charged.get(p.status) ?? new Set()).add(accrual.type_id));
+    }
+  }
+  t.same(wrong, [], 'accruals look like Ozon');
+  t.notOk(charged.has('awaiting_packaging'), 'nothing accrued before shipping');
+  t.ok(charged.get('delivering')?.has(accrualTypeIds.logistics) && !charged.get('delivering')?.has(accrualTypeIds.lastMile), 'logistics on the way');
+  t.ok(charged.get('delivered')?.has(accrualTypeIds.lastMile) && charged.get('delivered')?.has(accrualTypeIds.revenue), 'last mile and revenue once delivered');
+  t.same(makePostings(5, { seed: 9, accruals: false }).flatMap((p) => p.accruals), [], 'accruals can be left out');
+  const withoutAccruals = makePostings(200, { seed: 9, accruals: false }).map((p) => ({ ...p, accruals: [] }));
+  t.same(withoutAccruals, a.map((p) => ({ ...p, accruals: [] })), 'accruals do not change the rest of the data');
 
   const custom = makePostings(10, { scheme: 'fbo', statuses: ['delivered'], articles: ['X-1', 'X-2'], start: new Date('2026-05-01T00:00:00Z'), stepMs: 3_600_000 });
   t.ok(custom.every((p) => p.scheme === 'fbo' && p.status === 'delivered' && p.shipment_date === '' && p.addressee === null));
