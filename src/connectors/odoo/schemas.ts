@@ -58,12 +58,14 @@ export const saleOrderLineRecord = z
 
 export const productFields = ['name', 'default_code', 'type'] as const;
 
+/** Read with `tracking` when stock is there (serialsFromDeliveries): serial/lot tracked products wait for their serials. */
 export const productRecord = z
   .object({
     id: z.number().int(),
     name: z.string(),
     default_code: optionalText,
     type: optionalText,
+    tracking: optionalText.optional().catch(undefined),
   })
   .catchall(z.unknown());
 
