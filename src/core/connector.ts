@@ -64,9 +64,10 @@ export interface OrderSource {
   webhook?: WebhookTrigger;
   /**
    * Writes the destination's id back on the source order, so a person sees where it went, with any
-   * warnings about what it went without. A source keeps its own later states (delivered stays delivered).
+   * warnings about what it went without. A source keeps its own later states (delivered stays delivered);
+   * `order`, when given, is the order as just read, so that the source need not read it again to know them.
    */
-  markExported?(sourceId: string, destination: DestinationRef, signal: AbortSignal, warnings?: readonly string[]): Promise<void>;
+  markExported?(sourceId: string, destination: DestinationRef, signal: AbortSignal, about?: { order?: Order; warnings?: readonly string[] }): Promise<void>;
   /** Shows on the source order that its export waits for something (see Awaited). */
   markWaiting?(sourceId: string, message: string, signal: AbortSignal): Promise<void>;
   /**

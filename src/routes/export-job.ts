@@ -131,7 +131,7 @@ export function exportJobKind(deps: ExportJobDeps): JobKind {
         { sourceNumber: order.number, destinationId: ref.id, destinationStatus: ref.status },
         clock.now(),
       );
-      await route.source.markExported?.(sourceId, ref, signal, awaited === undefined ? [] : [awaited.warning]);
+      await route.source.markExported?.(sourceId, ref, signal, { order, warnings: awaited === undefined ? [] : [awaited.warning] });
     },
 
     async onDead(job) {

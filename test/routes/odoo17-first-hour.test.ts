@@ -156,6 +156,11 @@ t.test('the sync state only moves forward: delivered is never replaced by export
   t.equal(ysell.orders().length, 1);
   t.equal(odoo.record('sale.order', order.id)?.['ysell_sync_state'], 'delivered', 'found again, still delivered');
   t.equal(odoo.record('sale.order', order.id)?.['ysell_order_id'], String(order.ysellId));
+  t.same(
+    odoo.calls.filter((c) => c.model === 'sale.order' && c.modelMethod === 'read' && JSON.stringify(c.args).includes('ysell_sync_state')),
+    [],
+    'the state came with the order: no read of its own before writing',
+  );
 
   // A picking already made: the delivered job writes delivered again rather than leaving what it finds.
   odoo.transact((env) => env.write('sale.order', [order.id], { ysell_sync_state: 'exported' }));

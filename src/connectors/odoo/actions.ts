@@ -202,11 +202,11 @@ export class OdooActions {
    * delivered order stays delivered). Warnings (e.g. serials missing) stay in the sync message, and go
    * into the chatter once.
    */
-  async markExported(orderId: number, destinationId: string, warnings: readonly string[], signal: AbortSignal): Promise<void> {
+  async markExported(orderId: number, destinationId: string, warnings: readonly string[], knownState: string | undefined, signal: AbortSignal): Promise<void> {
     const { destinationOrderId, syncState, syncMessage } = this.config.fields;
     const values: Record<string, XmlRpcValue> = {};
     if (destinationOrderId !== null) values[destinationOrderId] = destinationId;
-    if (syncState !== null && (await this.canMoveTo(orderId, 'exported', signal))) values[syncState] = 'exported';
+    if (syncState !== null && (await this.canMoveTo(orderId, 'exported', knownState, signal))) values[syncState] = 'exported';
     if (syncMessage !== null) values[syncMessage] = warnings.length === 0 ? false : warnings.join('\n');
     if (Object.keys(values).length > 0) await this.call('sale.order', 'write', [[orderId], values], {}, signal);
     if (warnings.length === 0) return;
@@ -323,11 +323,14 @@ export class OdooActions {
     return row ?? null;
   }
 
-  /** Whether the order's sync state may become `state`: never back from a later one ("error" may always be left). */
-  private async canMoveTo(orderId: number, state: SyncState, signal: AbortSignal): Promise<boolean> {
+  /**
+   * Whether the order's sync state may become `state`: never back from a later one ("error" may always be
+   * left). The state read along with the order is used when there is one; otherwise it is read now.
+   */
+  private async canMoveTo(orderId: number, state: SyncState, knownState: string | undefined, signal: AbortSignal): Promise<boolean> {
     const field = this.config.fields.syncState;
     if (field === null) return false;
-    const current = (await this.syncValues(orderId, signal))?.[field];
+    const current = knownState ?? (await this.syncValues(orderId, signal))?.[field];
     return !(typeof current === 'string' && current in progress && progress[current as SyncState] > progress[state]);
   }
 

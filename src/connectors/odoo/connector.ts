@@ -145,12 +145,15 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
       lineSerialsField: config.fields.lineSerials,
       serialsWaitMs: config.serials.wait,
       serialsEveryMs: config.serials.every,
+      syncStateField: config.fields.syncState,
     };
     return new Map(orders.map((so) => [String(so.id), toFetchedOrder(so, details, options)]));
   }
 
   async function searchOrders(domain: XmlRpcValue[], kwargs: Record<string, XmlRpcValue>, signal: AbortSignal): Promise<SaleOrderRecord[]> {
-    const value = await call('sale.order', 'search_read', [domain], { fields: [...saleOrderFields], ...kwargs }, signal);
+    // The sync state comes along, so that writing "exported" back needs no read of its own to stay forward-only.
+    const fields = config.fields.syncState === null ? [...saleOrderFields] : [...saleOrderFields, config.fields.syncState];
+    const value = await call('sale.order', 'search_read', [domain], { fields, ...kwargs }, signal);
     return parseRecords(saleOrderRecord, value, 'sale.order.search_read');
   }
 
@@ -189,7 +192,8 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
 
     webhook,
 
-    markExported: (sourceId, destination, signal, warnings = []) => actions.markExported(Number(sourceId), destination.id, warnings, signal),
+    markExported: (sourceId, destination, signal, about = {}) =>
+      actions.markExported(Number(sourceId), destination.id, about.warnings ?? [], about.order?.refs['syncState'], signal),
     markWaiting: (sourceId, message, signal) => actions.markWaiting(Number(sourceId), message, signal),
 
     onDelivered: (order, signal) => actions.createDraftPicking(order, signal),

@@ -20,6 +20,8 @@ export interface MapperOptions {
   /** How long after confirmation an order waits for the serials of its tracked products (0: not at all), and how often it looks. */
   serialsWaitMs: number;
   serialsEveryMs: number;
+  /** The sale.order field with order-bridge's sync state, read along with the order; kept in refs.syncState. */
+  syncStateField?: string | null;
 }
 
 /** What a tracked line still lacks: serial numbers (one per unit), or a lot. */
@@ -215,6 +217,11 @@ export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, optio
   const refs: Record<string, string> = { destinationProductIdField: options.destinationProductIdField };
   if (so.partner_shipping_id !== false) refs['shippingPartnerId'] = String(so.partner_shipping_id[0]);
   if (so.user_id !== false) refs['salespersonId'] = String(so.user_id[0]);
+  // Empty (false) is kept as "": it is known, and not a later state.
+  if (options.syncStateField && options.syncStateField in so) {
+    const syncState = so[options.syncStateField];
+    refs['syncState'] = typeof syncState === 'string' ? syncState : '';
+  }
 
   const createdAt = odooDateToIso(so.date_order) ?? odooDateToIso(so.write_date) ?? new Date(0).toISOString();
   const order: Order = {

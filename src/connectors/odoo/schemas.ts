@@ -23,7 +23,8 @@ export const saleOrderFields = [
   'write_date',
 ] as const;
 
-export const saleOrderRecord = z.object({
+/** Loose: the configured sync state field is read along (see MapperOptions.syncStateField). */
+export const saleOrderRecord = z.looseObject({
   id: z.number().int(),
   name: z.string(),
   state: z.string(),
