@@ -20,7 +20,13 @@ const catalog = seedCatalog(odoo);
 const partners = Object.values(catalog.partners);
 const goods = [catalog.products.lamp, catalog.products.chair, catalog.products.desk, catalog.products.serialized];
 for (let i = 0; i < orders; i++) {
-  const lines = Array.from({ length: 1 + (i % 3) }, (_, k) => ({ productId: goods[(i + k) % goods.length]!, qty: 1 + (k % 2), price: 10 + k }));
+  // The serialized product's serials are typed on the line, so that no order waits for a reservation.
+  const lines = Array.from({ length: 1 + (i % 3) }, (_, k) => {
+    const productId = goods[(i + k) % goods.length]!;
+    const qty = 1 + (k % 2);
+    const serials = productId === catalog.products.serialized ? Array.from({ length: qty }, (_, n) => `SN-${i}-${k}-${n}`) : undefined;
+    return { productId, qty, price: 10 + k, ...(serials ? { serials } : {}) };
+  });
   confirm(odoo, createSaleOrder(odoo, { partnerId: partners[i % partners.length]!, lines }));
 }
 

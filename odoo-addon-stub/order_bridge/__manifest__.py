@@ -1,6 +1,6 @@
 {
     'name': 'order-bridge connector',
-    'version': '17.0.1.0.0',
+    'version': '17.0.1.1.0',
     'category': 'Sales/Sales',
     'summary': 'Fields, settings and the webhook that order-bridge needs to export confirmed orders to Ysell.pro',
     'author': 'order-bridge',

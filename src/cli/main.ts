@@ -179,12 +179,29 @@ async function main(argv: string[]): Promise<number> {
       if (argument === undefined || rest.length === 0) throw new ConfigError(['usage: order-bridge export ROUTE SOURCE_ID…']);
       return withApp(config, async (app) => {
         const outcomes = await app.queueExports(argument, rest);
-        rest.forEach((id, i) => console.log(`${id}: ${outcomes[i] === 'already-exported' ? 'already exported' : 'queued'}`));
         await drainWithProgress(app, `jobs ${argument}`);
-        const dead = await listJobs(app.db, { route: argument, state: 'dead' });
-        const failed = dead.filter((job) => job.sourceId !== null && rest.includes(job.sourceId));
-        for (const job of failed) console.log(`${job.sourceId}: ${job.lastError ?? 'failed'}`);
-        return failed.length === 0 ? 0 : 1;
+        // Exit 0 only when every order asked for is at the destination: a job that failed, is waiting for a
+        // retry or for its serials, or runs in another process is not an export done.
+        let notDone = 0;
+        for (const [i, id] of rest.entries()) {
+          const binding = await getBinding(app.db, argument, id);
+          if (outcomes[i] === 'already-exported') {
+            console.log(`${id}: already exported (${binding?.destinationId ?? '?'})`);
+            continue;
+          }
+          const [job] = await listJobs(app.db, { route: argument, sourceId: id, kind: 'export', limit: 1 });
+          if (job?.state === 'done' && binding?.destinationId) {
+            console.log(`${id}: exported (${binding.destinationId})`);
+            continue;
+          }
+          notDone += 1;
+          if (job?.state === 'dead') console.log(`${id}: failed: ${job.lastError ?? 'unknown error'}`);
+          else if (job?.state === 'pending' && job.lastErrorCode === 'WAITING_AT_SOURCE') console.log(`${id}: waiting: ${job.lastError ?? ''} (order-bridge serve goes on with it)`);
+          else if (job?.state === 'pending') console.log(`${id}: not exported yet, attempt ${job.attempts} failed: ${job.lastError ?? 'unknown error'} (order-bridge serve retries it at ${new Date(job.runAfter).toISOString()})`);
+          else if (job?.state === 'running') console.log(`${id}: being exported by another process`);
+          else console.log(`${id}: ${binding?.stage ?? 'not queued'}${binding?.lastError ? `: ${binding.lastError}` : ''}`);
+        }
+        return notDone === 0 ? 0 : 1;
       });
     }
     case 'reconcile': {

@@ -10,9 +10,24 @@ import type { SecretScrubber } from './redact.js';
  * secret store); the core asks for them by role and never imports a concrete connector.
  */
 
+/**
+ * Something the order still lacks at the source that is expected to come (Odoo: the serial numbers its
+ * delivery has not been assigned yet). The export waits for it until `until`, looking again every
+ * `everyMs`; after that the order is sent as it is, with `warning`.
+ */
+export interface Awaited {
+  /** Shown at the source while the order waits, e.g. which serials are missing and until when. */
+  waiting: string;
+  /** Kept with the exported order when it went without, e.g. which serials are missing. */
+  warning: string;
+  /** Epoch ms after which the order is sent without it. */
+  until: number;
+  everyMs: number;
+}
+
 /** What a source knows about one of its orders right now. */
 export type FetchedOrder = { number: string | null; revision: string | null } & (
-  | { kind: 'ready'; order: Order }
+  | { kind: 'ready'; order: Order; awaited?: Awaited }
   /** Not (or no longer) something to export, e.g. a quotation or a cancelled order. */
   | { kind: 'skip'; reason: string }
   /** Exists but cannot be mapped (e.g. unreadable data): a person must fix it at the source. */
@@ -47,8 +62,14 @@ export interface OrderSource {
   /** The current state of these orders, read in batches; ids the source does not know are absent. */
   fetchOrders(sourceIds: readonly string[], signal: AbortSignal): Promise<Map<string, FetchedOrder>>;
   webhook?: WebhookTrigger;
-  /** Writes the destination's id back on the source order, so a person sees where it went. */
-  markExported?(sourceId: string, destination: DestinationRef, signal: AbortSignal): Promise<void>;
+  /**
+   * Writes the destination's id back on the source order, so a person sees where it went, with any
+   * warnings about what it went without. A source keeps its own later states (delivered stays delivered);
+   * `order`, when given, is the order as just read, so that the source need not read it again to know them.
+   */
+  markExported?(sourceId: string, destination: DestinationRef, signal: AbortSignal, about?: { order?: Order; warnings?: readonly string[] }): Promise<void>;
+  /** Shows on the source order that its export waits for something (see Awaited). */
+  markWaiting?(sourceId: string, message: string, signal: AbortSignal): Promise<void>;
   /**
    * The route's on-delivered action (Odoo: one draft delivery). Must be idempotent: look for what an
    * earlier, interrupted run made before making it. Returns a reference to what it made.

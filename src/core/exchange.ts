@@ -20,6 +20,11 @@ export interface ExchangeEntry {
   error: string | null;
   durationMs: number;
   startedAt: Date;
+  /**
+   * The system answered, but refused our credentials in its own way (Odoo answers a failed login with
+   * HTTP 200 and `false`, and a call with a refused key with fault 3): it is not working for us.
+   */
+  credentialsRefused?: boolean;
 }
 
 export type ExchangeSink = (entry: ExchangeEntry) => void;

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { classify, permanent, type IntegrationError } from '../core/errors.js';
 import { withCallContext } from '../exchange/context.js';
 import type { Database } from '../store/db.js';
-import { claimJobs, finishJob, markDead, releaseJob, renewLease, scheduleRetry, type Job } from '../store/jobs.js';
+import { claimJobs, deferJob, finishJob, markDead, releaseJob, renewLease, scheduleRetry, type Job } from '../store/jobs.js';
 
 export interface JobRun {
   /** Aborted when the lease is lost or the service shuts down: stop before the next external call. */
@@ -12,8 +12,19 @@ export interface JobRun {
   logger: Logger;
 }
 
+/**
+ * A run that found its job cannot be done yet, through no failure (e.g. an order waiting for its serial
+ * numbers): the job waits until `until` without spending an attempt, and `message` says why meanwhile.
+ */
+export interface JobDeferral {
+  until: number;
+  code: string;
+  message: string;
+}
+
 export interface JobKind {
-  run(job: Job, run: JobRun): Promise<void>;
+  /** Resolves when the job is done, or with a deferral when it must wait; throws when it failed. */
+  run(job: Job, run: JobRun): Promise<void | JobDeferral>;
   /** Called once when the job dies (permanent error or attempts used up) with the job as stored dead. */
   onDead?(job: Job, error: IntegrationError): Promise<void>;
 }
@@ -177,11 +188,18 @@ export class JobEngine {
     }, Math.max(10, Math.floor(leaseMs / 3)));
 
     try {
-      await withCallContext({ route: job.route, sourceId: job.sourceId, jobId: job.id }, () =>
+      const deferral = await withCallContext({ route: job.route, sourceId: job.sourceId, jobId: job.id }, () =>
         kind.run(job, { signal: controller.signal, logger: log }),
       );
       clearInterval(heartbeat);
       await this.options.beforeOutcome?.();
+      if (deferral !== undefined) {
+        const message = this.options.scrub(deferral.message);
+        if (await deferJob(db, job.id, owner, { runAfter: deferral.until, code: deferral.code, message }, clock.now())) {
+          log.info({ code: deferral.code, until: new Date(deferral.until).toISOString() }, 'job waits');
+        }
+        return;
+      }
       if (!(await finishJob(db, job.id, owner, clock.now()))) log.warn('job finished after its lease was lost; the new holder decides');
       else log.debug('job done');
     } catch (err) {

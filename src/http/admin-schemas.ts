@@ -61,7 +61,7 @@ export const attemptSchema = z.object({
   startedAt: time,
   finishedAt: time,
   durationMs: z.number().int(),
-  outcome: z.enum(['ok', 'error']),
+  outcome: z.enum(['ok', 'error', 'waiting']).describe('waiting: the run found the order must wait (e.g. for its serial numbers); no attempt spent'),
   errorCode: z.string().nullable(),
   error: z.string().nullable(),
 });

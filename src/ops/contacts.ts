@@ -18,9 +18,9 @@ export interface ConnectionContact {
  * Whether a call reached a working system. A business refusal (422, an Odoo fault about the data) is a
  * working system saying no; no answer, a 5xx, a 429, refused credentials or an unreadable body is not.
  */
-export function reachedWorkingSystem(entry: Pick<ExchangeEntry, 'httpStatus' | 'error'>): boolean {
+export function reachedWorkingSystem(entry: Pick<ExchangeEntry, 'httpStatus' | 'error' | 'credentialsRefused'>): boolean {
   const status = entry.httpStatus;
-  if (status === null || entry.error !== null) return false;
+  if (status === null || entry.error !== null || entry.credentialsRefused === true) return false;
   return !(status >= 500 || status === 429 || status === 401 || status === 403);
 }
 

@@ -1,15 +1,15 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import { classify } from '../core/errors.js';
-import type { JobKind } from '../engine/engine.js';
+import type { JobDeferral, JobKind } from '../engine/engine.js';
 import { insertAttempt } from '../store/attempts.js';
 import type { Database } from '../store/db.js';
 
 export interface JobRunEvent {
   route: string;
   kind: string;
-  /** ok / error: one run finished or threw; dead: the job gave up (after its last error). */
-  outcome: 'ok' | 'error' | 'dead';
+  /** ok / error: one run finished or threw; waiting: it must wait (deferred); dead: the job gave up (after its last error). */
+  outcome: 'ok' | 'error' | 'waiting' | 'dead';
   durationMs: number;
 }
 
@@ -32,30 +32,34 @@ export function observeJobKind(name: string, kind: JobKind, deps: JobObserverDep
       const startedAt = clock.now();
       let failure: unknown = null;
       let failed = false;
+      let deferral: JobDeferral | void = undefined;
       try {
-        await kind.run(job, run);
+        deferral = await kind.run(job, run);
       } catch (err) {
         failed = true;
         failure = err;
       }
       const finishedAt = clock.now();
       const error = failed ? classify(failure) : null;
+      const outcome = error !== null ? 'error' : deferral !== undefined ? 'waiting' : 'ok';
+      const reason = error !== null ? { code: error.code, message: error.message } : deferral !== undefined ? deferral : null;
       try {
         await insertAttempt(db, {
           jobId: job.id,
           attempt: job.attempts,
           startedAt,
           finishedAt,
-          outcome: error === null ? 'ok' : 'error',
-          errorCode: error?.code ?? null,
-          error: error === null ? null : scrub(error.message),
+          outcome,
+          errorCode: reason?.code ?? null,
+          error: reason === null ? null : scrub(reason.message),
         });
       } catch (err) {
         // The history is for people; losing one row of it must not change what happens to the order.
         logger.warn({ err, job: job.id }, 'could not store a job attempt');
       }
-      onEvent({ route: job.route, kind: name, outcome: error === null ? 'ok' : 'error', durationMs: finishedAt - startedAt });
+      onEvent({ route: job.route, kind: name, outcome, durationMs: finishedAt - startedAt });
       if (failed) throw failure;
+      return deferral;
     },
     async onDead(job, error) {
       onEvent({ route: job.route, kind: name, outcome: 'dead', durationMs: 0 });

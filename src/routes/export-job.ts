@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { permanent, retryable } from '../core/errors.js';
 import type { FetchedOrder } from '../core/connector.js';
-import type { JobKind } from '../engine/engine.js';
+import type { JobDeferral, JobKind } from '../engine/engine.js';
 import { checkOrderAmounts } from '../core/order-amounts.js';
 import type { Order } from '../core/order.js';
 import type { DestinationRef } from '../core/connector.js';
@@ -39,8 +39,6 @@ async function findOrCreate(
   logger: { info: (obj: object, msg: string) => void },
   deps: ExportJobDeps,
 ): Promise<DestinationRef> {
-  checkOrderAmounts(order);
-  route.destination.check(order);
   const existing = await route.destination.find(order, signal);
   if (existing !== null) {
     logger.info({ order: order.number, destinationId: existing.id }, 'order was already at the destination');
@@ -76,7 +74,7 @@ async function readBack(route: RouteRuntime, order: Order, destinationId: string
  */
 export function exportJobKind(deps: ExportJobDeps): JobKind {
   return {
-    async run(job, { signal, logger }) {
+    async run(job, { signal, logger }): Promise<void | JobDeferral> {
       const { db, clock } = deps;
       const route = routeOf(deps, job);
       const sourceId = job.sourceId;
@@ -94,7 +92,8 @@ export function exportJobKind(deps: ExportJobDeps): JobKind {
       }
 
       let fetched: FetchedOrder | undefined;
-      if (payload.snapshot !== null && job.attempts === 1) {
+      // The poll's snapshot serves the first run only; after any failure or wait the order is read afresh.
+      if (payload.snapshot !== null && job.attempts === 1 && job.lastErrorCode === null) {
         fetched = { kind: 'ready', order: payload.snapshot, number: payload.snapshot.number, revision: job.revision };
       } else {
         fetched = (await route.source.fetchOrders([sourceId], signal)).get(sourceId);
@@ -117,6 +116,18 @@ export function exportJobKind(deps: ExportJobDeps): JobKind {
       if (fetched.kind === 'invalid') throw fetched.error;
 
       const order = fetched.order;
+      const awaited = fetched.awaited;
+      if (createdId === null) {
+        // What would refuse the order anyway is said now, not after it waited.
+        checkOrderAmounts(order);
+        route.destination.check(order);
+        if (awaited !== undefined && clock.now() < awaited.until) {
+          await route.source.markWaiting?.(sourceId, awaited.waiting, signal);
+          await setBindingError(db, route.name, sourceId, awaited.waiting, clock.now());
+          logger.info({ order: order.number, until: new Date(awaited.until).toISOString() }, 'order waits at the source');
+          return { until: Math.min(awaited.until, clock.now() + awaited.everyMs), code: 'WAITING_AT_SOURCE', message: awaited.waiting };
+        }
+      }
       const ref = createdId !== null ? await readBack(route, order, createdId, signal) : await findOrCreate(route, order, sourceId, signal, logger, deps);
       await markBindingExported(
         db,
@@ -125,7 +136,7 @@ export function exportJobKind(deps: ExportJobDeps): JobKind {
         { sourceNumber: order.number, destinationId: ref.id, destinationStatus: ref.status },
         clock.now(),
       );
-      await route.source.markExported?.(sourceId, ref, signal);
+      await route.source.markExported?.(sourceId, ref, signal, { order, warnings: awaited === undefined ? [] : [awaited.warning] });
     },
 
     async onDead(job) {

@@ -23,6 +23,8 @@ export interface StackOptions {
   route?: Record<string, unknown>;
   worker?: Record<string, unknown>;
   odooFields?: Record<string, unknown>;
+  /** Extra settings merged into the Odoo connection (e.g. serials, delivery). */
+  odoo?: Record<string, unknown>;
   /** Listen for webhooks and run the job engine in the background (default true). */
   start?: boolean;
   schedule?: boolean;
@@ -91,7 +93,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.adminToken ? { admin: { token: options.adminToken } } : {}),
     worker: { concurrency: 4, lease: '10s', idlePoll: '50ms', backoffBase: '20ms', backoffMax: '500ms', ...options.worker },
     connections: {
-      odoo: { type: 'odoo', url: odoo.url, db: odoo.db, login: odoo.admin.login, secret: odoo.admin.apiKey, timeout: '5s', fields: { lineSerials: odoo.serialField, ...options.odooFields } },
+      odoo: { type: 'odoo', url: odoo.url, db: odoo.db, login: odoo.admin.login, secret: odoo.admin.apiKey, timeout: '5s', fields: { lineSerials: odoo.serialField, ...options.odooFields }, ...options.odoo },
       ysell: { type: 'ysell', baseUrl: ysell.url, timeout: '5s' },
       ...options.extraConnections,
     },

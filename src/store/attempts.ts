@@ -1,6 +1,7 @@
 import type { Database } from './db.js';
 
-export type AttemptOutcome = 'ok' | 'error';
+/** ok: the run finished; error: it threw; waiting: it was deferred (e.g. an order waiting for its serials). */
+export type AttemptOutcome = 'ok' | 'error' | 'waiting';
 
 export interface JobAttempt {
   jobId: number;

@@ -202,6 +202,30 @@ export async function scheduleRetry(
 }
 
 /**
+ * Puts a running job back in the queue until `runAfter` without counting the attempt: it is waiting for
+ * something to come, not failing. The reason stays in its last error for people to see.
+ */
+export async function deferJob(
+  db: Database,
+  id: number,
+  owner: string,
+  deferral: { runAfter: number; code: string; message: string },
+  now: number,
+): Promise<boolean> {
+  const updated = await db('jobs').where({ id, lease_owner: owner, state: 'running' }).update({
+    state: 'pending',
+    attempts: db.raw('CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END'),
+    run_after: deferral.runAfter,
+    lease_owner: null,
+    lease_until: null,
+    last_error_code: deferral.code,
+    last_error: deferral.message,
+    updated_at: now,
+  });
+  return updated > 0;
+}
+
+/**
  * Hands a running job back to the queue, due now, without counting the attempt: its run was interrupted
  * by our shutdown, not by a failure of its own.
  */

@@ -48,6 +48,8 @@ interface PyClass {
   fields: Record<string, PyField>;
   methods: string[];
   calls: string[];
+  /** Per method, the string constants it uses. */
+  strings: Record<string, string[]>;
   depends: string[];
 }
 
@@ -455,6 +457,40 @@ t.test('the automation rule sends exactly the webhook fields the service expects
 
   const file = dataFiles.find((d) => d.records.includes(rule));
   tt.ok(file?.noupdate && file.records.includes(action), 'both are noupdate: the settings edit them');
+  tt.end();
+});
+
+t.test('a Ysell product id typed while creating a product reaches its first variant', (tt) => {
+  // Odoo 17's product.template.create makes the variants after the template and then writes the values of
+  // _get_related_fields_variant_template() again (addons/product/models/product_template.py), which is how
+  // the barcode and the internal reference reach the first variant; the template field's inverse alone
+  // has no variant to write to during the create.
+  const template = described.classes.find((c) => classModel(c) === 'product.template');
+  tt.ok(template, 'the module extends product.template');
+  const hook = '_get_related_fields_variant_template';
+  tt.ok(template?.methods.includes(hook), `it overrides ${hook}`);
+  tt.ok(template?.calls.includes(hook), 'and extends the standard list (super()) instead of replacing it');
+  tt.ok(template?.strings[hook]?.includes(odooDefaults.destinationProductIdField), `the list gets ${odooDefaults.destinationProductIdField}`);
+  tt.ok(standardModels['product.template']?.methods?.includes(hook), `${hook} is a standard Odoo 17 method (odoo17-standard.ts)`);
+  const field = moduleFields.get('product.template')?.get(odooDefaults.destinationProductIdField);
+  tt.equal(field?.kwargs.inverse, '_inverse_ysell_product_id', 'written back to the variant through its inverse');
+  tt.end();
+});
+
+t.test('the README is reStructuredText that Odoo 17 renders in Apps without a docutils message', (tt) => {
+  const readmes = files.filter((f) => /^README\.(rst|md|txt)$/i.test(f));
+  tt.same(readmes, ['README.rst'], 'README.rst, which Odoo reads first, and no README.md or README.txt beside it');
+  tt.notOk('description' in described.manifest, 'the manifest has no description, so Odoo takes the README');
+  tt.notOk(files.includes('static/description/index.html'), 'no index.html, which Odoo would show instead');
+  const run = spawnSync('python3', [join(here, 'render_readme.py'), join(moduleDir, 'README.rst')], { encoding: 'utf8' });
+  tt.equal(run.status, 0, `docutils renders it${run.status === 0 ? '' : `:\n${run.stderr}`}`);
+  if (run.status !== 0) return tt.end();
+  const rendered = JSON.parse(run.stdout) as { messages: string[]; htmlChars: number };
+  tt.same(rendered.messages, [], 'no docutils warning or error (Odoo logs them and drops the broken parts)');
+  tt.ok(rendered.htmlChars > 5000, 'and it renders to a page');
+  const text = readFileSync(join(moduleDir, 'README.rst'), 'utf8');
+  tt.match(text, /The integration user/, 'it says what the integration user needs');
+  tt.match(text, /email address is \*\*not\*\* needed/, 'including that it needs no email address');
   tt.end();
 });
 

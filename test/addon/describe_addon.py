@@ -1,6 +1,7 @@
 """Describes an Odoo module without importing it (no Odoo here): its manifest; per model class, the
-fields it declares with their literal arguments, its methods, the methods it calls on self or super()
-and its @api.depends paths; and the XML ids it looks up. Prints JSON for addon.test.ts."""
+fields it declares with their literal arguments, its methods and the strings each uses, the methods it
+calls on self or super() and its @api.depends paths; and the XML ids it looks up. Prints JSON for
+addon.test.ts."""
 import ast
 import json
 import pathlib
@@ -56,6 +57,18 @@ def self_calls(node):
     return sorted(called)
 
 
+def method_strings(body):
+    """Per method, the string constants it uses (e.g. the field names a list-returning override adds)."""
+    found = {}
+    for stmt in body:
+        if isinstance(stmt, ast.FunctionDef):
+            found[stmt.name] = sorted({
+                sub.value for sub in ast.walk(stmt)
+                if isinstance(sub, ast.Constant) and isinstance(sub.value, str)
+            })
+    return found
+
+
 def depends(body):
     paths = []
     for stmt in body:
@@ -105,6 +118,7 @@ def describe(module_dir):
                     'fields': declared_fields(node.body),
                     'methods': [stmt.name for stmt in node.body if isinstance(stmt, ast.FunctionDef)],
                     'calls': self_calls(node),
+                    'strings': method_strings(node.body),
                     'depends': depends(node.body),
                 })
     manifest = ast.literal_eval((root / '__manifest__.py').read_text(encoding='utf-8'))

@@ -70,7 +70,8 @@ export const standardModels: Record<string, StandardModel> = {
   'product.template': {
     module: 'product',
     fields: { default_code: null, product_variant_count: null, product_variant_ids: 'product.product' },
-    methods: ['_compute_template_field_from_variant_field', '_set_product_variant_field'],
+    // _get_related_fields_variant_template: addons/product/models/product_template.py (17.0), read by create.
+    methods: ['_compute_template_field_from_variant_field', '_set_product_variant_field', '_get_related_fields_variant_template'],
   },
 };
 

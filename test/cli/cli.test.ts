@@ -113,3 +113,33 @@ t.test('the MoySklad shift and the reconciliation from the command line', async 
   t.ok(standIns.moysklad.shifts()[0]?.['closeDate']);
   t.equal((await run(['moysklad', 'shift', 'reopen', OZON_ROUTE, '--config', path])).code, 2, 'an unknown verb is a usage error');
 });
+
+t.test('export exits 0 only when every order is at the destination, and says what happened to each', async (t) => {
+  const { odoo, ysell, close } = await startStandIns();
+  t.teardown(close);
+  const catalog = seedCatalog(odoo);
+  const order = (productId: number) => {
+    const id = createSaleOrder(odoo, { partnerId: catalog.partners.lyon, lines: [{ productId, qty: 1, price: 120 }] });
+    confirm(odoo, id);
+    return String(id);
+  };
+  const path = writeProcessConfig(mkdtempSync(join(tmpdir(), 'ob-cli-')), odoo, ysell, { log: { level: 'silent' } });
+
+  const good = order(catalog.products.chair);
+  const ok = await run(['export', 'r', good, '--config', path]);
+  t.equal(ok.code, 0, ok.stderr);
+  t.match(ok.stdout, new RegExp(`^${good}: exported \\(${ysell.orders()[0]!.id}\\)$`, 'm'));
+
+  const broken = order(catalog.products.unlinked);
+  const failed = await run(['export', 'r', broken, good, '--config', path]);
+  t.equal(failed.code, 1, 'a job that died is a failed export');
+  t.match(failed.stdout, new RegExp(`^${broken}: failed: order S\\d+ cannot be sent to Ysell: .*no Ysell product id`, 'm'));
+  t.match(failed.stdout, new RegExp(`^${good}: already exported`, 'm'));
+
+  // Ysell answers 503 asking for an hour: the job is not dead, but the order is not exported either.
+  ysell.inject({ kind: 'status', status: 503, retryAfter: 3600 }, { times: 5 });
+  const later = order(catalog.products.desk);
+  const retrying = await run(['export', 'r', later, '--config', path]);
+  t.equal(retrying.code, 1, 'a job waiting for its retry is not an export done');
+  t.match(retrying.stdout, new RegExp(`^${later}: not exported yet, attempt 1 failed: .*HTTP 503.* \\(order-bridge serve retries it at \\d{4}-`, 'm'));
+});

@@ -55,7 +55,7 @@ const details: OrderDetails = {
 };
 
 t.test('a confirmed order maps to the canonical order', async (t) => {
-  const fetched = toFetchedOrder(so, details, { destinationProductIdField: 'ysell_product_id', lineSerialsField: 'x_serials' });
+  const fetched = toFetchedOrder(so, details, { destinationProductIdField: 'ysell_product_id', lineSerialsField: 'x_serials', serialsWaitMs: 0, serialsEveryMs: 60_000 });
   if (fetched.kind !== 'ready') throw new Error(`expected ready, got ${fetched.kind}`);
   const order = fetched.order;
   t.equal(fetched.revision, '2026-11-20 09:16:01');
@@ -78,12 +78,12 @@ t.test('a confirmed order maps to the canonical order', async (t) => {
 });
 
 t.test('orders that are not confirmed are skipped, not failed', async (t) => {
-  const fetched = toFetchedOrder({ ...so, state: 'cancel' }, details, { destinationProductIdField: 'ysell_product_id', lineSerialsField: null });
+  const fetched = toFetchedOrder({ ...so, state: 'cancel' }, details, { destinationProductIdField: 'ysell_product_id', lineSerialsField: null, serialsWaitMs: 0, serialsEveryMs: 60_000 });
   t.equal(fetched.kind, 'skip');
 });
 
 t.test('an order with nothing to ship is invalid with a reason', async (t) => {
-  const fetched = toFetchedOrder({ ...so, order_line: [2, 3] }, details, { destinationProductIdField: 'ysell_product_id', lineSerialsField: null });
+  const fetched = toFetchedOrder({ ...so, order_line: [2, 3] }, details, { destinationProductIdField: 'ysell_product_id', lineSerialsField: null, serialsWaitMs: 0, serialsEveryMs: 60_000 });
   t.equal(fetched.kind, 'invalid');
   if (fetched.kind === 'invalid') t.match(fetched.error.message, /S00007 has no product lines/);
 });

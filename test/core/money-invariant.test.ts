@@ -292,7 +292,7 @@ const odoo = fc
       countries: new Map(),
       deliveredSerials: new Map(),
     };
-    return { fetched: fromOdoo(so, details, { destinationProductIdField: 'ysell_product_id', lineSerialsField: null }), paid: { total: untaxed.plus(tax).toFixed(2), currency } };
+    return { fetched: fromOdoo(so, details, { destinationProductIdField: 'ysell_product_id', lineSerialsField: null, serialsWaitMs: 0, serialsEveryMs: 0 }), paid: { total: untaxed.plus(tax).toFixed(2), currency } };
   });
 
 const sources: Record<string, fc.Arbitrary<Case>> = { odoo, ozon, bizon365: bizon, marketsync, saleapp };

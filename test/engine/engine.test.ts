@@ -66,6 +66,31 @@ for (const backend of backends()) {
     t.equal(job?.attempts, 3);
   });
 
+  t.test(`${backend.name}: a deferred job waits without spending attempts, then runs`, async (t) => {
+    const { db } = await backend.open(t);
+    const clock = new ManualClock();
+    let calls = 0;
+    const engine = engineWith(db, clock, {
+      async run() {
+        calls += 1;
+        if (calls <= 3) return { until: clock.now() + 60_000, code: 'WAITING_AT_SOURCE', message: 'waiting for hunter2 serials' };
+      },
+    });
+    const { id } = await enqueueJob(db, newJob('w', 2), clock.now());
+    for (let look = 1; look <= 3; look++) {
+      await engine.drain();
+      const job = await getJob(db, id);
+      t.match(job, { state: 'pending', attempts: 0, lastErrorCode: 'WAITING_AT_SOURCE', lastError: 'waiting for [REDACTED] serials' }, `look ${look}: waiting, scrubbed, no attempt spent`);
+      t.equal(job!.runAfter - clock.now(), 60_000);
+      clock.advance(59_999);
+      await engine.drain();
+      t.equal(calls, look, 'not run before its time');
+      clock.advance(1);
+    }
+    await engine.drain();
+    t.match(await getJob(db, id), { state: 'done', attempts: 1 }, 'three waits and a run fit in two attempts');
+  });
+
   t.test(`${backend.name}: a permanent error goes to dead at once and is reported once, scrubbed`, async (t) => {
     const { db } = await backend.open(t);
     const clock = new ManualClock();

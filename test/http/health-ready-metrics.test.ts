@@ -66,6 +66,26 @@ t.test('/ready: the database and the last contact of each connection, read off t
   t.equal(failing.body.connections.find((c) => c.connection === 'ysell')?.status, 'ok');
 });
 
+t.test('/ready: Odoo refusing our login (HTTP 200 with False) or our key (fault 3) is failing, not ok', async (t) => {
+  const stack = await stackFor(t);
+  const { odoo, app } = stack;
+  await app.pollNow(ROUTE);
+  t.equal((await ready(stack)).body.connections.find((c) => c.connection === 'odoo')?.status, 'ok', 'signed in and read');
+
+  odoo.setApiKey(odoo.admin.login, 'a-new-key-nobody-told-order-bridge');
+  await t.rejects(app.pollNow(ROUTE), { code: 'ODOO_ACCESS_DENIED' }, 'the remembered session is refused with fault 3');
+  const refusedKey = await ready(stack);
+  t.equal(refusedKey.body.status, 'degraded');
+  t.match(refusedKey.body.connections.find((c) => c.connection === 'odoo'), { status: 'failing', lastHttpStatus: 200 });
+
+  await t.rejects(app.pollNow(ROUTE), { code: 'ODOO_BAD_CREDENTIALS' }, 'signing in again is refused with False');
+  const refusedLogin = await ready(stack);
+  t.equal(refusedLogin.body.status, 'degraded', 'a login answered 200 False does not count as a working Odoo');
+  t.match(refusedLogin.body.connections.find((c) => c.connection === 'odoo'), { status: 'failing', lastHttpStatus: 200, consecutiveFailures: 2 });
+  const [login] = await app.db('exchanges').where({ operation: 'authenticate' }).orderBy('id', 'desc').limit(1);
+  t.match(login, { http_status: 200, fault: 'login refused: authenticate answered False' }, 'the exchange log says so too');
+});
+
 t.test('/ready answers 503 when the database does not answer in time', async (t) => {
   const stack = await stackFor(t);
   // SQLite has one connection: a transaction that stays open keeps every other query waiting.

@@ -21,7 +21,7 @@ async function exported(stack: Stack, catalog: Catalog, lines?: { productId: num
   const id = createSaleOrder(stack.odoo, {
     partnerId: catalog.partners.berlin,
     lines: lines ?? [
-      { productId: catalog.products.serialized, qty: 2, price: 899 },
+      { productId: catalog.products.serialized, qty: 2, price: 899, serials: ['SN-T1', 'SN-T2'] },
       { productId: catalog.products.lamp, qty: 3, price: 45 },
       { productId: catalog.products.shipping, qty: 1, price: 12 },
     ],
@@ -54,7 +54,7 @@ t.test('a delivered order gets exactly one draft picking from ShemaxGlobal to th
   t.equal(more.length, 0, 'one picking');
   t.match(picking, {
     state: 'draft',
-    location_id: odoo.refs.shemaxStockLocation,
+    location_id: odoo.refs.shemaxLocation,
     location_dest_id: odoo.refs.customersLocation,
     picking_type_id: odoo.refs.outType,
     partner_id: catalog.partners.berlinWarehouse,
@@ -66,8 +66,8 @@ t.test('a delivered order gets exactly one draft picking from ShemaxGlobal to th
   t.same(
     moves.map((m) => [m['product_id'], m['product_uom_qty'], m['product_uom'], m['location_id'], m['location_dest_id'], m['state']]).sort(),
     [
-      [catalog.products.lamp, 3, odoo.refs.unitUom, odoo.refs.shemaxStockLocation, odoo.refs.customersLocation, 'draft'],
-      [catalog.products.serialized, 2, odoo.refs.unitUom, odoo.refs.shemaxStockLocation, odoo.refs.customersLocation, 'draft'],
+      [catalog.products.lamp, 3, odoo.refs.unitUom, odoo.refs.shemaxLocation, odoo.refs.customersLocation, 'draft'],
+      [catalog.products.serialized, 2, odoo.refs.unitUom, odoo.refs.shemaxLocation, odoo.refs.customersLocation, 'draft'],
     ].sort(),
     'one move per goods line (the shipping service has none)',
   );
@@ -129,7 +129,9 @@ t.test('a dead job puts one note in the order chatter and shows in the admin API
   t.equal(wrong.status, 401);
   const listed = (await (await fetch(`${baseUrl}/admin/jobs?state=dead`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { jobs: { id: number; error: string }[] };
   t.equal(listed.jobs.length, 1);
-  const noteText = String(notes[0]!['body']).replace(/&#34;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const body = String(notes[0]!['body']);
+  t.match(body, /^<p><b>order-bridge: sending this order to ysell failed<\/b><\/p><p>order S\d+ cannot be sent to Ysell: .*<\/p><p>Fix it, then .*<\/p><p><small>order-bridge:export:\d+:\d+<\/small><\/p>$/, 'a title, a paragraph per line and the marker apart: not one run-on paragraph');
+  const noteText = body.replace(/<[^>]+>/g, '\n').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   t.ok(noteText.includes(listed.jobs[0]!.error), 'the admin API shows the message the person got');
 
   odoo.transact((env) => env.write('product.product', [catalog.products.unlinked], { ysell_product_id: '10777' }));

@@ -23,3 +23,9 @@ class ProductTemplate(models.Model):
 
     def _search_ysell_product_id(self, operator, value):
         return [('product_variant_ids.ysell_product_id', operator, value)]
+
+    def _get_related_fields_variant_template(self):
+        # While a product is being created its variant does not exist yet, so the inverse above has nowhere
+        # to write; product.template.create writes these fields again once the first variant is made, as
+        # it does for the barcode and the internal reference.
+        return super()._get_related_fields_variant_template() + ['ysell_product_id']

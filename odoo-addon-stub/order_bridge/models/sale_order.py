@@ -16,9 +16,10 @@ class SaleOrder(models.Model):
     )
     ysell_sync_state = fields.Selection(
         selection=[
+            ('waiting', 'Waiting for serials'),
             ('exported', 'Exported'),
-            ('error', 'Error'),
             ('delivered', 'Delivered'),
+            ('error', 'Error'),
         ],
         string='Ysell Sync State',
         readonly=True,
@@ -30,5 +31,6 @@ class SaleOrder(models.Model):
         string='Ysell Sync Message',
         readonly=True,
         copy=False,
-        help='Why order-bridge could not export this order, and what to fix; empty once it went through.',
+        help='Why order-bridge could not export this order and what to fix, what it waits for, '
+             'or what the order went to Ysell without.',
     )

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { permanent, retryable, type IntegrationError } from '../../core/errors.js';
-import type { ExchangeSink } from '../../core/exchange.js';
+import type { ExchangeEntry, ExchangeSink } from '../../core/exchange.js';
 import { REDACTED } from '../../core/redact.js';
 import { faultSummary, XmlRpcClient, XmlRpcFault } from '../../xmlrpc/client.js';
+import { parseMethodResponse } from '../../xmlrpc/parse.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { versionInfo } from './schemas.js';
 
@@ -37,7 +38,7 @@ export class OdooClient {
       timeoutMs: options.timeoutMs,
       exchanges: (entry) =>
         // System parameter values are secrets (the Ysell key lives there): keep them out of the log.
-        options.exchanges(entry.operation.includes('ir.config_parameter') ? { ...entry, responseBody: REDACTED } : entry),
+        options.exchanges(markRefusedCredentials(entry.operation.includes('ir.config_parameter') ? { ...entry, responseBody: REDACTED } : entry)),
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }
@@ -127,6 +128,25 @@ export class OdooClient {
         return permanent('ODOO_FAULT', `Odoo ${operation} failed with fault ${String(fault.faultCode)}: ${summary}`, { context, detail });
     }
   }
+}
+
+/**
+ * Odoo refuses credentials without an HTTP error: `authenticate` answers 200 with `False` (17.0
+ * odoo/service/common.py exp_authenticate catches AccessDenied), and execute_kw with a wrong key answers
+ * fault 3 (odoo/addons/base/controllers/rpc.py). Both are marked, so that /ready does not call Odoo ok.
+ */
+function markRefusedCredentials(entry: ExchangeEntry): ExchangeEntry {
+  if (entry.httpStatus !== 200 || entry.error !== null) return entry;
+  if (entry.fault !== null && /^3:/.test(entry.fault)) return { ...entry, credentialsRefused: true };
+  if (entry.operation !== 'authenticate' || entry.fault !== null) return entry;
+  let refused = false;
+  try {
+    const answer = parseMethodResponse(entry.responseBody);
+    refused = answer.kind === 'value' && answer.value === false;
+  } catch {
+    return entry;
+  }
+  return refused ? { ...entry, fault: 'login refused: authenticate answered False', credentialsRefused: true } : entry;
 }
 
 /** Pre-/2 endpoints and some proxies still send string fault codes such as "AccessDenied". */

@@ -29,14 +29,27 @@ export const odooConfigSchema = z.strictObject({
     .prefault({}),
   /** Read serials from the lots on the order's outgoing stock move lines. */
   serialsFromDeliveries: z.boolean().default(true),
+  /**
+   * Orders with products tracked by serial or lot wait for their serials to be assigned in Odoo (by the
+   * reservation of their delivery, or typed on the line), up to `wait` after confirmation, checked every
+   * `every`; then they are sent without the missing ones, with a warning. `wait: false` sends at once.
+   */
+  serials: z
+    .strictObject({
+      wait: z.union([z.literal(false).transform(() => 0), durationSchema]).default(2 * 3_600_000),
+      every: durationSchema.default(5 * 60_000),
+    })
+    .prefault({}),
   /** The draft delivery created when the destination reports an order delivered. */
   delivery: z
     .strictObject({
-      /** Internal location the goods leave from: its complete name ("ShemaxGlobal/Stock"), its name, or its id. */
-      sourceLocation: z.union([z.string().min(1), recordId]).default('ShemaxGlobal/Stock'),
+      /** Internal location the goods leave from: its name ("ShemaxGlobal"), its complete name ("WH/ShemaxGlobal"), or its id. */
+      sourceLocation: z.union([z.string().min(1), recordId]).default('ShemaxGlobal'),
       destinationLocation: z.union([xmlId, recordId]).default('stock.stock_location_customers'),
       /** Default: the outgoing type whose default source is that location, else stock.picking_type_out. */
       pickingType: z.union([xmlId, recordId]).optional(),
+      /** When Ysell delivered the order, cancel Odoo's own outgoing pickings of it that are not done. */
+      cancelOdooPicking: z.boolean().default(false),
     })
     .prefault({}),
 });

@@ -5,7 +5,6 @@ import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { OdooActions } from './actions.js';
 import { malformed, OdooClient } from './client.js';
 import { odooConfigSchema, type OdooConfig } from './config.js';
-import type { SyncState } from './fields.js';
 import { toFetchedOrder, type OrderDetails } from './mapper.js';
 import {
   countryRecord,
@@ -98,7 +97,7 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
     const partnerIds = unique(orders.flatMap((o) => [o.partner_id, o.partner_shipping_id].flatMap((p) => (p === false ? [] : [p[0]]))));
 
     const [products, partners, moves] = await Promise.all([
-      readMany('product.product', productRecord, productIds, [...productFields, config.fields.destinationProductId], signal),
+      readMany('product.product', productRecord, productIds, [...productFields, ...(config.serialsFromDeliveries ? ['tracking'] : []), config.fields.destinationProductId], signal),
       readMany('res.partner', partnerRecord, partnerIds, partnerFields, signal),
       config.serialsFromDeliveries && lineIds.length > 0
         ? call(
@@ -145,16 +144,24 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
 
   async function mapPage(orders: readonly SaleOrderRecord[], signal: AbortSignal): Promise<Map<string, FetchedOrder>> {
     const details = await loadDetails(orders, signal);
-    const options = { destinationProductIdField: config.fields.destinationProductId, lineSerialsField: config.fields.lineSerials };
+    const options = {
+      destinationProductIdField: config.fields.destinationProductId,
+      lineSerialsField: config.fields.lineSerials,
+      serialsWaitMs: config.serials.wait,
+      serialsEveryMs: config.serials.every,
+      syncStateField: config.fields.syncState,
+    };
     return new Map(orders.map((so) => [String(so.id), toFetchedOrder(so, details, options)]));
   }
 
   async function searchOrders(domain: XmlRpcValue[], kwargs: Record<string, XmlRpcValue>, signal: AbortSignal): Promise<SaleOrderRecord[]> {
-    const value = await call('sale.order', 'search_read', [domain], { fields: [...saleOrderFields], ...kwargs }, signal);
+    // The sync state comes along, so that writing "exported" back needs no read of its own to stay forward-only.
+    const fields = config.fields.syncState === null ? [...saleOrderFields] : [...saleOrderFields, config.fields.syncState];
+    const value = await call('sale.order', 'search_read', [domain], { fields, ...kwargs }, signal);
     return parseRecords(saleOrderRecord, value, 'sale.order.search_read');
   }
 
-  const actions = new OdooActions(config, call, readOrder);
+  const actions = new OdooActions(config, call, readOrder, (signal) => client.authenticate(signal));
 
   const source: OrderSource = {
     async *changedOrders(cursor: string | null, window: PollWindow, signal: AbortSignal): AsyncIterable<ChangedPage> {
@@ -194,14 +201,9 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
 
     webhook,
 
-    async markExported(sourceId, destination, signal) {
-      const { destinationOrderId, syncState, syncMessage } = config.fields;
-      const values: Record<string, XmlRpcValue> = {};
-      if (destinationOrderId !== null) values[destinationOrderId] = destination.id;
-      if (syncState !== null) values[syncState] = 'exported' satisfies SyncState;
-      if (syncMessage !== null) values[syncMessage] = false;
-      if (Object.keys(values).length > 0) await call('sale.order', 'write', [[Number(sourceId)], values], {}, signal);
-    },
+    markExported: (sourceId, destination, signal, about = {}) =>
+      actions.markExported(Number(sourceId), destination.id, about.warnings ?? [], about.order?.refs['syncState'], signal),
+    markWaiting: (sourceId, message, signal) => actions.markWaiting(Number(sourceId), message, signal),
 
     onDelivered: (order, signal) => actions.createDraftPicking(order, signal),
     notifyFailure: (notice, signal) => actions.notifyFailure(notice, signal),

@@ -17,6 +17,9 @@ export const odooDefaults = {
   webhookFields: ['name', 'state'],
 } as const;
 
-/** Values order-bridge writes into the sync state field. */
-export const syncStates = ['exported', 'error', 'delivered'] as const;
+/**
+ * Values order-bridge writes into the sync state field, in the order an export goes through them
+ * (waiting for its serial numbers, exported, delivered); error stands apart.
+ */
+export const syncStates = ['waiting', 'exported', 'delivered', 'error'] as const;
 export type SyncState = (typeof syncStates)[number];

@@ -1,6 +1,6 @@
 import { BigNumber } from 'bignumber.js';
 import { permanent } from '../../core/errors.js';
-import type { FetchedOrder } from '../../core/connector.js';
+import type { Awaited, FetchedOrder } from '../../core/connector.js';
 import { amount, dec } from '../../core/money.js';
 import type { Order, OrderDiscount, OrderLine, Party, Surcharge } from '../../core/order.js';
 import type { CountryRecord, PartnerRecord, ProductRecord, SaleOrderLineRecord, SaleOrderRecord } from './schemas.js';
@@ -18,6 +18,44 @@ export interface OrderDetails {
 export interface MapperOptions {
   destinationProductIdField: string;
   lineSerialsField: string | null;
+  /** How long after confirmation an order waits for the serials of its tracked products (0: not at all), and how often it looks. */
+  serialsWaitMs: number;
+  serialsEveryMs: number;
+  /** The sale.order field with order-bridge's sync state, read along with the order; kept in refs.syncState. */
+  syncStateField?: string | null;
+}
+
+/** What a tracked line still lacks: serial numbers (one per unit), or a lot. */
+interface MissingSerials {
+  product: string;
+  tracking: 'serial' | 'lot';
+  missing: number;
+  quantity: number;
+}
+
+function describeMissing(missing: readonly MissingSerials[]): string {
+  return missing
+    .map((m) => (m.tracking === 'lot' ? `${m.product} (no lot)` : `${m.product} (${m.missing} of ${m.quantity} missing)`))
+    .join(', ');
+}
+
+/**
+ * The serials an order still lacks for its products tracked by serial (one per unit) or lot, as what the
+ * export waits for: until `serialsWaitMs` after the order was confirmed, then it goes with a warning.
+ */
+function awaitedSerials(orderName: string, confirmedAt: string, missing: readonly MissingSerials[], options: MapperOptions): Awaited | undefined {
+  if (missing.length === 0) return undefined;
+  const until = Date.parse(confirmedAt) + options.serialsWaitMs;
+  const what = describeMissing(missing);
+  const at = new Date(until).toISOString().slice(0, 16).replace('T', ' ');
+  return {
+    waiting:
+      `order-bridge is waiting for the serial numbers of ${what}: reserve the order's delivery (Check Availability) so that Odoo assigns them, ` +
+      `or type them on the order line. Order ${orderName} goes to Ysell as soon as they are there, and at ${at} UTC without them.`,
+    warning: `Sent to Ysell without the serial numbers of ${what}: they were not assigned in Odoo in time; give them to Ysell by hand.`,
+    until,
+    everyMs: options.serialsEveryMs,
+  };
 }
 
 const text = (value: string | false | undefined): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
@@ -121,6 +159,7 @@ export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, optio
   }
   const currency = so.currency_id === false ? null : so.currency_id[1];
   const lines: OrderLine[] = [];
+  const missingSerials: MissingSerials[] = [];
   const surcharges: Surcharge[] = [];
   const discounts: OrderDiscount[] = [];
   for (const lineId of so.order_line) {
@@ -142,6 +181,13 @@ export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, optio
     if (line.product_uom_qty <= 0) continue;
     const destinationId = product?.[options.destinationProductIdField];
     const typedSerials = options.lineSerialsField === null ? [] : splitSerials(line[options.lineSerialsField]);
+    const serials = [...new Set([...(details.deliveredSerials.get(line.id) ?? []), ...typedSerials])];
+    const tracking = product?.tracking;
+    if (tracking === 'serial' && serials.length < Math.ceil(line.product_uom_qty)) {
+      missingSerials.push({ product: line.product_id[1], tracking, missing: Math.ceil(line.product_uom_qty) - serials.length, quantity: Math.ceil(line.product_uom_qty) });
+    } else if (tracking === 'lot' && serials.length === 0) {
+      missingSerials.push({ product: line.product_id[1], tracking, missing: 1, quantity: line.product_uom_qty });
+    }
     lines.push({
       sourceLineId: String(line.id),
       sku: text(product?.default_code),
@@ -152,7 +198,7 @@ export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, optio
       sourceProductId: String(line.product_id[0]),
       destinationProductId: typeof destinationId === 'string' && destinationId.trim() !== '' ? destinationId.trim() : typeof destinationId === 'number' && destinationId > 0 ? String(destinationId) : null,
       unitOfMeasure: line.product_uom === false ? null : line.product_uom[1],
-      serials: [...new Set([...(details.deliveredSerials.get(line.id) ?? []), ...typedSerials])],
+      serials,
     });
   }
   if (lines.length === 0) {
@@ -175,11 +221,17 @@ export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, optio
   const refs: Record<string, string> = { destinationProductIdField: options.destinationProductIdField };
   if (so.partner_shipping_id !== false) refs['shippingPartnerId'] = String(so.partner_shipping_id[0]);
   if (so.user_id !== false) refs['salespersonId'] = String(so.user_id[0]);
+  // Empty (false) is kept as "": it is known, and not a later state.
+  if (options.syncStateField && options.syncStateField in so) {
+    const syncState = so[options.syncStateField];
+    refs['syncState'] = typeof syncState === 'string' ? syncState : '';
+  }
 
+  const createdAt = odooDateToIso(so.date_order) ?? odooDateToIso(so.write_date) ?? new Date(0).toISOString();
   const order: Order = {
     source: { connector: 'odoo', id: String(so.id) },
     number: so.name,
-    createdAt: odooDateToIso(so.date_order) ?? odooDateToIso(so.write_date) ?? new Date(0).toISOString(),
+    createdAt,
     status: { raw: so.state, normalized: statusByState[so.state] ?? 'unknown' },
     currency,
     prices: 'net',
@@ -194,5 +246,7 @@ export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, optio
     fees: [],
     refs,
   };
-  return { ...base, kind: 'ready', order };
+  // Odoo 17 sets date_order when the order is confirmed (sale.order._prepare_confirmation_values).
+  const awaited = awaitedSerials(so.name, createdAt, missingSerials, options);
+  return awaited === undefined ? { ...base, kind: 'ready', order } : { ...base, kind: 'ready', order, awaited };
 }

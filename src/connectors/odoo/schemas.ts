@@ -23,7 +23,8 @@ export const saleOrderFields = [
   'write_date',
 ] as const;
 
-export const saleOrderRecord = z.object({
+/** Loose: the configured sync state field is read along (see MapperOptions.syncStateField). */
+export const saleOrderRecord = z.looseObject({
   id: z.number().int(),
   name: z.string(),
   state: z.string(),
@@ -58,12 +59,14 @@ export const saleOrderLineRecord = z
 
 export const productFields = ['name', 'default_code', 'type'] as const;
 
+/** Read with `tracking` when stock is there (serialsFromDeliveries): serial/lot tracked products wait for their serials. */
 export const productRecord = z
   .object({
     id: z.number().int(),
     name: z.string(),
     default_code: optionalText,
     type: optionalText,
+    tracking: optionalText.optional().catch(undefined),
   })
   .catchall(z.unknown());
 

@@ -104,17 +104,20 @@ export class YsellClient {
   }
 
   /**
-   * The look in look-before-create. Matches are filtered exactly here as well, because a loose or ignored
-   * `order_num` filter must not make another order look like ours.
+   * The look in look-before-create: every order Ysell lists for our number, except those that show
+   * another number (a loose or ignored `order_num` filter must not make another order look like ours).
+   * Whether a listed order is really ours is for the caller to judge against what it sent.
    */
-  async findOrderByNumber(orderNum: string, signal?: AbortSignal): Promise<YsellOrder | null> {
+  async findOrdersByNumber(orderNum: string, signal?: AbortSignal): Promise<YsellOrder[]> {
     const path = this.options.paths.find;
-    const matches = new Map<number, YsellOrder>();
+    const candidates = new Map<number, YsellOrder>();
     for (let page = 1; ; page++) {
       const query: Record<string, string> = { order_num: orderNum, 'per-page': String(pageSize) };
       if (page > 1) query['page'] = String(page);
       const { data, headers } = await this.call(ysellOrderListSchema, { method: 'GET', path, query, signal });
-      for (const order of data) if (order.order_num === orderNum) matches.set(order.id, order);
+      for (const order of data) {
+        if (order.order_num === undefined || order.order_num === null || order.order_num === orderNum) candidates.set(order.id, order);
+      }
 
       const pageCount = Number(headers.get('X-Pagination-Page-Count') ?? '1');
       if (!Number.isInteger(pageCount) || page >= pageCount) break;
@@ -127,17 +130,7 @@ export class YsellClient {
         );
       }
     }
-
-    const found = [...matches.values()];
-    if (found.length > 1) {
-      const ids = found.map((o) => o.id);
-      throw permanent(
-        'DUPLICATE_AT_DESTINATION',
-        `Ysell has ${found.length} orders numbered ${orderNum} (ids ${ids.join(', ')}); remove the extra ones in Ysell, then replay the job.`,
-        { context: { system: 'ysell', operation: `GET ${path}`, orderNum, ysellIds: ids } },
-      );
-    }
-    return found[0] ?? null;
+    return [...candidates.values()];
   }
 
   async createOrder(body: YsellCreateOrder, signal?: AbortSignal): Promise<YsellOrder> {

@@ -3,7 +3,8 @@ import type { Connector, ConnectorContext, ConnectorDefinition, DestinationRef, 
 import { YsellClient } from './client.js';
 import { ysellConfigSchema, type YsellConfig } from './config.js';
 import { toYsellOrder } from './mapper.js';
-import type { YsellOrder } from './schemas.js';
+import { judgeOwnership } from './ownership.js';
+import type { YsellCreateOrder, YsellOrder } from './schemas.js';
 
 /**
  * The API key, read where the user keeps it and remembered for a while. Reading it again after a 401
@@ -64,6 +65,36 @@ function toRef(order: YsellOrder): DestinationRef {
   return { id: String(order.id), status: order.status?.status_name ?? null };
 }
 
+/**
+ * The one Ysell order that is ours among those listed for our number, or null. One that shows our number
+ * but not what we sent is someone else's: a permanent FOREIGN_ORDER, never a match.
+ */
+function pickOurs(listed: readonly YsellOrder[], sent: YsellCreateOrder, findPath: string): YsellOrder | null {
+  const ours: YsellOrder[] = [];
+  for (const candidate of listed) {
+    const verdict = judgeOwnership(candidate, sent);
+    if (verdict.kind === 'ours') ours.push(candidate);
+    else if (verdict.kind === 'foreign') {
+      throw permanent(
+        'FOREIGN_ORDER',
+        `Ysell order ${candidate.id} carries the number ${sent.order_num} but is not the order order-bridge sent as ${sent.order_num}: ${verdict.reason}. ` +
+          `Something else creates orders with the same numbers in this Ysell account (another shop, a second Odoo database): ` +
+          `give one of them its own numbering (e.g. a prefix on Odoo's sale order sequence), or remove the wrong order in Ysell, then replay the job.`,
+        { context: { system: 'ysell', operation: `GET ${findPath}`, order: sent.order_num, ysellId: candidate.id, reason: verdict.reason } },
+      );
+    }
+  }
+  if (ours.length > 1) {
+    const ids = ours.map((o) => o.id);
+    throw permanent(
+      'DUPLICATE_AT_DESTINATION',
+      `Ysell has ${ours.length} orders numbered ${sent.order_num} (ids ${ids.join(', ')}); remove the extra ones in Ysell, then replay the job.`,
+      { context: { system: 'ysell', operation: `GET ${findPath}`, order: sent.order_num, ysellIds: ids } },
+    );
+  }
+  return ours[0] ?? null;
+}
+
 function takenOrderNumber(fields: unknown): boolean {
   return Array.isArray(fields) && fields.some((f: { field?: unknown; message?: unknown }) => f.field === 'order_num' && /taken/i.test(String(f.message)));
 }
@@ -84,7 +115,8 @@ export function createYsellConnector(config: YsellConfig, context: ConnectorCont
       toYsellOrder(order);
     },
     async find(order, signal) {
-      const found = await client.findOrderByNumber(order.number, signal);
+      const sent = toYsellOrder(order);
+      const found = pickOurs(await client.findOrdersByNumber(order.number, signal), sent, config.paths.find);
       return found === null ? null : toRef(found);
     },
     async readStatus(destinationId, signal) {
@@ -93,12 +125,13 @@ export function createYsellConnector(config: YsellConfig, context: ConnectorCont
       return (await client.getOrderStatus(id, signal)).status.status_name;
     },
     async create(order, signal) {
+      const sent = toYsellOrder(order);
       try {
-        return toRef(await client.createOrder(toYsellOrder(order), signal));
+        return toRef(await client.createOrder(sent, signal));
       } catch (err) {
-        // Someone created it between our look-up and our create (another replica, a person): use theirs.
+        // Created between our look-up and our create (another replica, a lost answer): use it if it is ours.
         if (isIntegrationError(err) && err.code === 'YSELL_VALIDATION' && takenOrderNumber(err.context['fields'])) {
-          const existing = await client.findOrderByNumber(order.number, signal);
+          const existing = pickOurs(await client.findOrdersByNumber(order.number, signal), sent, config.paths.find);
           if (existing !== null) return toRef(existing);
         }
         throw err;

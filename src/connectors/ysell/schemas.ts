@@ -39,24 +39,51 @@ export const ysellCreateOrderSchema = z.object({
   items: z.array(ysellCreateOrderItemSchema).min(1),
 });
 
-export const ysellStatusSchema = z.object({
-  status_name: z.string(),
-  short_description: z.string().nullish(),
+/**
+ * What Ysell answers is read as a tolerant reader: only what order-bridge uses is validated, everything
+ * else is optional, and a part we do not need that has an unexpected shape is dropped instead of failing a
+ * good answer. The project specification promises no answer fields at all (only the two endpoints).
+ */
+
+/** Ysell ids are integers; a proxy or another Ysell version may send them as digit strings. */
+const ysellId = z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]);
+
+/** The order number Ysell shows back, when it does; an integer-looking number is the same text to us. */
+const orderNum = z.union([z.string(), z.number().transform(String)]);
+
+export const ysellStatusSchema = z.looseObject({
+  status_name: z.string().min(1),
+  short_description: z.string().nullish().catch(undefined),
 });
 
-/** Only what we act on is required: the rest of the order object differs between tenants and versions. */
-export const ysellOrderSchema = z.object({
-  id: z.number().int(),
-  order_num: z.string(),
-  status: ysellStatusSchema.nullish(),
+/** A status we do not act on may be missing or odd (an object, or its bare name): never a failure. */
+const anyStatus = z
+  .union([ysellStatusSchema, z.string().min(1).transform((status_name) => ({ status_name }))])
+  .nullish()
+  .catch(undefined);
+
+const itemSchema = z.looseObject({ p_id: ysellId.nullish().catch(undefined) });
+
+/** An order in a create answer or a look-up: only `id` is needed; the rest, when present, helps prove it is ours. */
+export const ysellOrderSchema = z.looseObject({
+  id: ysellId,
+  order_num: orderNum.nullish().catch(undefined),
+  status: anyStatus,
+  items: z.array(itemSchema).nullish().catch(undefined),
 });
 
-export const ysellOrderListSchema = z.array(ysellOrderSchema);
+/** A look-up answer: a bare array (Yii2 REST, contract notes §1.3); rows without an id cannot be bound and are left out. */
+export const ysellOrderListSchema = z.array(z.unknown()).transform((rows) =>
+  rows.flatMap((row) => {
+    const parsed = ysellOrderSchema.safeParse(row);
+    return parsed.success ? [parsed.data] : [];
+  }),
+);
 
-export const ysellOrderStatusSchema = z.object({
-  id: z.number().int(),
-  order_num: z.string(),
-  status: ysellStatusSchema,
+/** The status answer: the status is all we use (its bare name is accepted too). */
+export const ysellOrderStatusSchema = z.looseObject({
+  id: ysellId.nullish().catch(undefined),
+  status: z.union([ysellStatusSchema, z.string().min(1).transform((status_name) => ({ status_name }))]),
 });
 
 export const yiiErrorSchema = z.object({

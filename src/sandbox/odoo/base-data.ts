@@ -11,8 +11,8 @@ export interface BaseRefs {
   unitUom: number;
   customersLocation: number;
   stockLocation: number;
-  /** `ShemaxGlobal/Stock`: the 3PL location the delivered-order pickings start from. */
-  shemaxStockLocation: number;
+  /** `WH/ShemaxGlobal`: the 3PL's internal location under the warehouse, where delivered-order pickings start. */
+  shemaxLocation: number;
   warehouse: number;
   outType: number;
   inType: number;
@@ -111,13 +111,9 @@ export function loadBaseData(env: Env, users: { bridgeUid: number }, models: rea
     'stock.stock_location_stock',
     8,
   );
-  const shemaxView = put('stock.location', { name: 'ShemaxGlobal', usage: 'view', location_id: physical });
-  const shemaxStockLocation = put('stock.location', {
-    name: 'Stock',
-    usage: 'internal',
-    location_id: shemaxView,
-    company_id: company,
-  });
+  // As the issue reporter's Odoo 17 had it: an internal location made under the warehouse (Inventory →
+  // Configuration → Locations, parent "WH"), so its complete name is "WH/ShemaxGlobal".
+  const shemaxLocation = put('stock.location', { name: 'ShemaxGlobal', usage: 'internal', location_id: whView, company_id: company });
 
   const warehouse = put(
     'stock.warehouse',
@@ -163,7 +159,7 @@ export function loadBaseData(env: Env, users: { bridgeUid: number }, models: rea
     unitUom,
     customersLocation,
     stockLocation,
-    shemaxStockLocation,
+    shemaxLocation,
     warehouse,
     outType,
     inType,

@@ -129,6 +129,39 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!);
 }
 
+/** `"Name" <email>` as Odoo's res.partner.email_formatted, or '' when the partner has no email. */
+function emailFormatted(env: Env, partnerId: number): string {
+  const partner = env.get('res.partner', partnerId);
+  const email = typeof partner?.email === 'string' ? partner.email.trim() : '';
+  return email === '' ? '' : `"${String(partner?.name ?? '')}" <${email}>`;
+}
+
+/**
+ * mail.thread._message_compute_author (17.0): the author defaults to the current user's partner and the
+ * sender to its formatted email; a sender given without an author is looked up among partners by email.
+ * Without a sender, anyone but the superuser is refused, which is what message_post and message_notify do.
+ */
+export function computeAuthor(env: Env, authorIn: XmlRpcValue | undefined, emailIn: XmlRpcValue | undefined): { authorId: number | false; emailFrom: string | false } {
+  let authorId: number | false;
+  let emailFrom = typeof emailIn === 'string' && emailIn !== '' ? emailIn : null;
+  if (authorIn === null || authorIn === undefined) {
+    if (emailFrom !== null) {
+      const address = /<([^>]+)>/.exec(emailFrom)?.[1] ?? emailFrom;
+      authorId = env.search('res.partner', [['email', '=ilike', address.trim()]], { limit: 1 })[0] ?? false;
+    } else {
+      authorId = env.rec('res.users', env.uid).partner_id as number;
+      emailFrom = emailFormatted(env, authorId);
+    }
+  } else {
+    authorId = typeof authorIn === 'number' ? authorIn : false;
+  }
+  if (emailFrom === null && authorId) emailFrom = emailFormatted(env, authorId);
+  if (!emailFrom && env.uid !== SUPERUSER) throw userError("Unable to send message, please configure the sender's email address.");
+  return { authorId, emailFrom: emailFrom || false };
+}
+
+const SUPERUSER = 1;
+
 const MAIL_THREAD: Record<string, MethodDef> = {
   message_post: method(
     'multi',
@@ -157,7 +190,7 @@ const MAIL_THREAD: Record<string, MethodDef> = {
       let subtype = typeof a.subtype_id === 'number' && a.subtype_id ? a.subtype_id : null;
       if (typeof a.subtype_xmlid === 'string' && a.subtype_xmlid) subtype = refId(env, a.subtype_xmlid);
       if (!subtype) subtype = refId(env, 'mail.mt_note');
-      const author = typeof a.author_id === 'number' ? a.author_id : env.rec('res.users', env.uid).partner_id;
+      const { authorId, emailFrom } = computeAuthor(env, a.author_id, a.email_from);
       return env.create('mail.message', {
         body,
         subject: typeof a.subject === 'string' ? a.subject : false,
@@ -166,7 +199,8 @@ const MAIL_THREAD: Record<string, MethodDef> = {
         record_name: env.displayName(model, resId),
         message_type: a.message_type ?? 'notification',
         subtype_id: subtype,
-        author_id: author as XmlRpcValue,
+        author_id: authorId,
+        email_from: emailFrom,
         parent_id: typeof a.parent_id === 'number' ? a.parent_id : false,
       });
     },
@@ -272,16 +306,62 @@ function launchDeliveries(env: Env, orderId: number): void {
     ]);
   }
   if (!moves.length) return;
-  env.create('stock.picking', {
+  let group = id(order.procurement_group_id);
+  if (!group) {
+    group = env.create('procurement.group', { name: order.name as string, sale_id: orderId, partner_id: order.partner_shipping_id as XmlRpcValue, move_type: 'direct' });
+    env.write('sale.order', [orderId], { procurement_group_id: group });
+  }
+  const picking = env.create('stock.picking', {
     picking_type_id: pickingType,
     location_id: source,
     location_dest_id: dest,
     partner_id: order.partner_shipping_id as XmlRpcValue,
     origin: order.name as string,
-    sale_id: orderId,
     state: 'confirmed',
-    move_ids: moves,
+    move_ids: moves.map((cmd) => [0, 0, { ...((cmd as XmlRpcValue[])[2] as Vals), group_id: group }]),
   });
+  // Reservation method "at confirmation" (stock.picking.type.reservation_method's default).
+  reserveTracked(env, [picking]);
+}
+
+/** Locations a quant may be taken from for a move leaving `location`: it and the locations under it. */
+function within(env: Env, location: number, candidate: number): boolean {
+  for (let at: number | null = candidate; at !== null; at = id(env.get('stock.location', at)?.location_id)) {
+    if (at === location) return true;
+  }
+  return false;
+}
+
+/**
+ * Reserves the moves of products tracked by serial or lot from the quants of their source location, as
+ * stock.move._action_assign does: one move line per lot taken, with its lot, and the move available,
+ * partially available or still waiting. The stock of untracked products is not modelled.
+ */
+function reserveTracked(env: Env, pickingIds: readonly number[]): void {
+  for (const pickingId of pickingIds) {
+    for (const move of movesOf(env, pickingId)) {
+      if (!['confirmed', 'waiting', 'partially_available'].includes(String(move.state))) continue;
+      const productId = move.product_id as number;
+      if (env.rec('product.product', productId).tracking === 'none') continue;
+      const reserved = env.children('stock.move.line', 'move_id', move.id).reduce((sum, l) => sum + num(env.rec('stock.move.line', l).quantity), 0);
+      let needed = num(move.product_uom_qty) - reserved;
+      const quants = [...env.orm.table('stock.quant').values()]
+        .filter((q) => q.product_id === productId && within(env, move.location_id as number, q.location_id as number))
+        .sort((a, b) => a.id - b.id);
+      for (const quant of quants) {
+        if (needed <= 0) break;
+        const free = num(quant.quantity) - num(quant.reserved_quantity);
+        if (free <= 0) continue;
+        const take = Math.min(free, needed);
+        env.create('stock.move.line', { move_id: move.id, lot_id: quant.lot_id as XmlRpcValue, quantity: take, location_id: quant.location_id as number });
+        env.write('stock.quant', [quant.id], { reserved_quantity: num(quant.reserved_quantity) + take });
+        needed -= take;
+      }
+      const state = needed <= 0 ? 'assigned' : needed < num(move.product_uom_qty) ? 'partially_available' : 'confirmed';
+      if (state !== move.state) env.write('stock.move', [move.id], { state, quantity: num(move.product_uom_qty) - Math.max(needed, 0) });
+    }
+    syncPickingState(env, pickingId);
+  }
 }
 
 export function confirmOrders(env: Env, ids: readonly number[]): true {
@@ -469,6 +549,7 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         name: char('Name'),
         login: char('Login', { required: true }),
         partner_id: m2o('res.partner', 'Related Partner', { required: true }),
+        email: char('Email', { related: 'partner_id.email' }),
         company_id: m2o('res.company', 'Company', { default: mainCompany }),
         active: bool('Active', { default: true }),
       },
@@ -536,6 +617,7 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         amount_total: monetary('Total', { compute: (env, rec) => orderTotal(env, rec.id) }),
         client_order_ref: char('Customer Reference'),
         origin: char('Source Document'),
+        procurement_group_id: m2o('procurement.group', 'Procurement Group', { readonly: true }),
         picking_ids: o2m('stock.picking', 'sale_id', 'Transfers'),
         delivery_count: int('Delivery Orders', {
           compute: (env, rec) => env.children('stock.picking', 'sale_id', rec.id).length,
@@ -544,9 +626,10 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         // The selection of odoo-addon-stub's order_bridge module, which declares the service's values.
         ysell_sync_state: sel(
           [
+            ['waiting', 'Waiting for serials'],
             ['exported', 'Exported'],
-            ['error', 'Error'],
             ['delivered', 'Delivered'],
+            ['error', 'Error'],
           ],
           'Ysell Sync State',
         ),
@@ -764,9 +847,19 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         partner_id: m2o('res.partner', 'Contact'),
         company_id: m2o('res.company', 'Company', { default: mainCompany }),
         user_id: m2o('res.users', 'Responsible', { default: currentUser }),
+        // Stored related fields in Odoo 17 (stock: group_id = move_ids.group_id; sale_stock: sale_id =
+        // group_id.sale_id), set here from the moves the picking is created with.
+        group_id: m2o('procurement.group', 'Procurement Group', { readonly: true }),
         sale_id: m2o('sale.order', 'Sales Order'),
       },
       beforeCreate: (env, vals) => {
+        const firstMove = Array.isArray(vals.move_ids)
+          ? vals.move_ids.find((cmd): cmd is XmlRpcValue[] => Array.isArray(cmd) && cmd[0] === 0 && typeof cmd[2] === 'object' && cmd[2] !== null && !Array.isArray(cmd[2]))
+          : undefined;
+        const group = firstMove === undefined ? null : id((firstMove[2] as Vals).group_id as Stored);
+        vals.group_id = group ?? false;
+        const groupSale = group === null ? null : id(env.get('procurement.group', group)?.sale_id);
+        if (groupSale !== null) vals.sale_id = groupSale;
         const type = typeof vals.picking_type_id === 'number' ? env.get('stock.picking.type', vals.picking_type_id) : undefined;
         if (vals.location_id && vals.location_dest_id && Array.isArray(vals.move_ids)) {
           vals.move_ids = vals.move_ids.map((cmd) =>
@@ -802,8 +895,10 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         action_assign: pickingMethod('action_assign', 1243, (env, model, ids) => {
           env.ensureExist(model, ids);
           confirmPickings(env, ids.filter((p) => env.rec(model, p).state === 'draft'));
+          reserveTracked(env, ids);
           for (const p of ids) {
             for (const move of movesOf(env, p)) {
+              if (env.rec('product.product', move.product_id as number).tracking !== 'none') continue;
               if (move.state === 'confirmed' || move.state === 'waiting' || move.state === 'partially_available') {
                 env.write('stock.move', [move.id], { state: 'assigned', quantity: num(move.product_uom_qty) });
               }
@@ -840,6 +935,7 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         picking_type_id: m2o('stock.picking.type', 'Operation Type'),
         picking_code: sel(PICKING_CODES, 'Type of Operation', { related: 'picking_type_id.code' }),
         sale_line_id: m2o('sale.order.line', 'Sale Line'),
+        group_id: m2o('procurement.group', 'Procurement Group'),
         state: sel(MOVE_STATES, 'Status', { readonly: true, default: 'draft' }),
         move_line_ids: o2m('stock.move.line', 'move_id', 'Move Lines'),
         picked: bool('Picked'),
@@ -884,6 +980,37 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         if (!vals.product_uom_id) vals.product_uom_id = move.product_uom as number;
         if (!vals.location_id) vals.location_id = move.location_id as number;
         if (!vals.location_dest_id) vals.location_dest_id = move.location_dest_id as number;
+      },
+    }),
+    defineModel({
+      name: 'procurement.group',
+      description: 'Procurement Group',
+      order: 'id desc',
+      fields: {
+        name: char('Reference', { required: true }),
+        move_type: sel(
+          [
+            ['direct', 'Partial'],
+            ['one', 'All at once'],
+          ],
+          'Delivery Type',
+          { default: 'direct', required: true },
+        ),
+        partner_id: m2o('res.partner', 'Partner'),
+        sale_id: m2o('sale.order', 'Sale Order'),
+      },
+    }),
+    defineModel({
+      name: 'stock.quant',
+      description: 'Quants',
+      order: 'id',
+      fields: {
+        product_id: m2o('product.product', 'Product', { required: true, ondelete: 'restrict' }),
+        location_id: m2o('stock.location', 'Location', { required: true }),
+        lot_id: m2o('stock.lot', 'Lot/Serial Number'),
+        quantity: float('Quantity', { readonly: true }),
+        reserved_quantity: float('Reserved Quantity', { readonly: true, default: 0 }),
+        company_id: m2o('res.company', 'Company', { default: mainCompany }),
       },
     }),
     defineModel({
@@ -1030,6 +1157,7 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         ),
         subtype_id: m2o('mail.message.subtype', 'Subtype', { ondelete: 'set null' }),
         author_id: m2o('res.partner', 'Author'),
+        email_from: char('From'),
         parent_id: m2o('mail.message', 'Parent Message', { ondelete: 'set null' }),
       },
     }),
@@ -1067,6 +1195,12 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         typeof rec.summary === 'string' && rec.summary
           ? rec.summary
           : env.displayName('mail.activity.type', num(rec.activity_type_id)),
+      // mail.activity.create (17.0) notifies an assignee other than the creator with message_notify,
+      // which needs a sender as message_post does, unless the context asks for a quick update.
+      beforeCreate: (env, vals) => {
+        const assignee = typeof vals.user_id === 'number' ? vals.user_id : env.uid;
+        if (assignee !== env.uid && !env.context.mail_activity_quick_update) computeAuthor(env, null, null);
+      },
     }),
   ];
 }

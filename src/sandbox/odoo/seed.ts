@@ -1,4 +1,5 @@
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
+import { callKw } from './methods.js';
 import { confirmOrders, syncPickingState } from './models.js';
 import type { OdooFake } from './server.js';
 
@@ -205,5 +206,25 @@ export function addDeliveredSerials(fake: OdooFake, orderId: number, productId: 
       .reduce((sum, l) => sum + Number(env.rec('stock.move.line', l).quantity), 0);
     env.write('stock.move', [move.id], { state: 'done', picked: true, quantity: delivered });
     syncPickingState(env, move.picking_id as number);
+  });
+}
+
+/** Puts one unit of `productId` per serial (or a whole lot) in stock at `locationId` (WH/Stock by default). */
+export function stockLots(fake: OdooFake, productId: number, lots: string[], options: { locationId?: number; quantityPerLot?: number } = {}): void {
+  fake.transact((env) => {
+    for (const name of lots) {
+      const lot = env.search('stock.lot', [['name', '=', name], ['product_id', '=', productId]])[0] ?? env.create('stock.lot', { name, product_id: productId });
+      env.create('stock.quant', { product_id: productId, lot_id: lot, location_id: options.locationId ?? fake.refs.stockLocation, quantity: options.quantityPerLot ?? 1 });
+    }
+  });
+}
+
+/** "Check Availability" on the order's open outgoing pickings, as a person clicks it: `stock.picking.action_assign`. */
+export function checkAvailability(fake: OdooFake, orderId: number): void {
+  fake.transact((env) => {
+    const pickings = env
+      .children('stock.picking', 'sale_id', orderId)
+      .filter((p) => !['done', 'cancel'].includes(String(env.rec('stock.picking', p).state)));
+    if (pickings.length > 0) callKw(env.orm, env.uid, env.now, 'stock.picking', 'action_assign', [pickings], {});
   });
 }

@@ -1,3 +1,36 @@
+/**
+ * An Odoo 17.0 server as order-bridge meets it over XML-RPC. Its source is Odoo's own (github.com/odoo/odoo,
+ * branch 17.0) and what was observed on a real 17.0 server (docs/api-contracts.md §7.9); where the fake
+ * reduces Odoo, the reduction is named. Contract points and where they come from:
+ *
+ * - `/xmlrpc/2/common` `authenticate` answers a refused login with HTTP 200 and `False`, not a fault
+ *   (odoo/service/common.py `exp_authenticate` catches AccessDenied); execute_kw with a wrong password or
+ *   key is fault 3 (odoo/addons/base/controllers/rpc.py). `setApiKey` replaces a user's key.
+ * - Integer fault codes 1-4, fault 1 a traceback (rpc.py); `False` for empty values, many2one as
+ *   `[id, display_name]` (models.py `read`).
+ * - `message_post` (addons/mail/models/mail_thread.py): keyword-only arguments incl. `body_is_html`; the
+ *   author and sender come from `_message_compute_author`: without `author_id` the current user's partner,
+ *   without `email_from` the author's formatted email, and no sender at all is a UserError "Unable to send
+ *   message, please configure the sender's email address." for anyone but the superuser. An explicit
+ *   `author_id` and `email_from` are taken as given. `mail.activity.create` notifies an assignee other
+ *   than its creator through `message_notify`, which needs a sender the same way, unless the context has
+ *   `mail_activity_quick_update` (addons/mail/models/mail_activity.py).
+ * - `stock.location.complete_name` is the parent's complete name and the name for non-view locations,
+ *   the name alone for views (addons/stock/models/stock_location.py `_compute_complete_name`); the base
+ *   data has an internal `ShemaxGlobal` made under the warehouse, so `WH/ShemaxGlobal`.
+ * - Confirmation (addons/sale_stock: `_action_launch_stock_rule`) makes the order's procurement group
+ *   (`sale.order.procurement_group_id`, `procurement.group.sale_id`) and one outgoing picking whose moves
+ *   carry it. `stock.picking.group_id` is related to `move_ids.group_id` and `sale_id` to
+ *   `group_id.sale_id`, both stored (addons/stock/models/stock_picking.py, addons/sale_stock/models/
+ *   stock.py): the fake sets them from the moves a picking is created with. `sale.order.picking_ids` are the
+ *   pickings whose `sale_id` is the order; `action_cancel` cancels a picking and its moves.
+ * - Reservation (addons/stock/models/stock_move.py `_action_assign`), reduced: moves of products tracked
+ *   by serial or lot are reserved from `stock.quant`s with lots in their source location (or under it),
+ *   one move line with its `lot_id` per quant taken, at confirmation (the picking type's default
+ *   reservation method, at_confirm) and by `action_assign` ("Check Availability"), so lots can be assigned
+ *   after confirmation. The stock of untracked products is not modelled: their moves wait at confirmation
+ *   and become available on `action_assign`.
+ */
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -192,7 +225,7 @@ export class OdooFake {
     return this.address;
   }
 
-  /** Ids of the base records (company, locations incl. `ShemaxGlobal/Stock`, picking types, subtypes…). */
+  /** Ids of the base records (company, locations incl. `WH/ShemaxGlobal`, picking types, subtypes…). */
   get refs(): BaseRefs {
     return this.baseRefs;
   }
@@ -230,6 +263,16 @@ export class OdooFake {
 
   now(): Date {
     return new Date(this.fixedNow ?? this.clock.now());
+  }
+
+  /**
+   * Replaces a user's API key (as deleting it and making a new one in the user's preferences does): the
+   * old one is refused from now on, by `authenticate` with `False` and by execute_kw with fault 3.
+   */
+  setApiKey(login: string, apiKey: string): void {
+    const user = [this.admin, this.user].find((u) => u.login === login);
+    if (user === undefined) throw new Error(`Odoo fake: no user ${login}`);
+    user.apiKey = apiKey;
   }
 
   setWebhook(url: string | null, fields?: string[]): void {

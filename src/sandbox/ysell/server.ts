@@ -21,7 +21,13 @@
  * - every request is authenticated first, before routing, so an unknown path with a bad key is a 401;
  * - the rate limit is a fixed window per fake (Yii2's is a refilling allowance per user): it counts
  *   authenticated requests only, yet every answer carries the `X-Rate-Limit-*` headers while it is on;
- * - the "delivered" status name is configurable (`deliveredStatusName`, default "Done", the spec's word).
+ * - the "delivered" status name is configurable (`deliveredStatusName`, default "Done", the spec's word);
+ * - how much an answer shows. The project specification (odoo-ysell-spec.ru.md §3.2) names the two
+ *   endpoints and the status "Done" (§2.2), and promises no answer field at all. `answers: 'full'` (the
+ *   default) answers with the whole order as the Yii2 REST list does (§1.6: `order_num`, `items[]`, …);
+ *   `answers: 'minimal'` answers with only what the specification implies: the id a status check needs and
+ *   the status (`{"id", "status": {"status_name", "short_description"}}`) from the create, the status, the
+ *   look-up and the view alike, and no `order_num` anywhere.
  *
  * Injected faults stand for what is in front of or around the application (a proxy, the network, a crash):
  * they are decided when a request arrives, before authentication; one fault at most per request.
@@ -102,6 +108,8 @@ export interface YsellFakeOptions {
   products?: Iterable<number>;
   deliveredStatusName?: string;
   rateLimit?: { limit: number; windowMs: number };
+  /** 'minimal': answers carry only `id` and `status` (see the header); default 'full'. */
+  answers?: 'full' | 'minimal';
 }
 
 export interface YsellFake {
@@ -238,6 +246,9 @@ export async function startYsellFake(options: YsellFakeOptions = {}): Promise<Ys
   const products = options.products === undefined ? undefined : new Set(options.products);
   const deliveredStatusName = options.deliveredStatusName ?? 'Done';
   const rateLimit = options.rateLimit;
+  const minimal = options.answers === 'minimal';
+  /** An order as an answer shows it. */
+  const shown = (order: FakeOrder): unknown => (minimal ? { id: order.id, status: { ...order.status } } : order);
 
   let orders: FakeOrder[] = [];
   let nextOrderId = 1001;
@@ -392,7 +403,7 @@ export async function startYsellFake(options: YsellFakeOptions = {}): Promise<Ys
       shipments: [],
     };
     orders.push(order);
-    return json(201, order, { Location: `${fake.url}${listPath}/${order.id}` });
+    return json(201, shown(order), { Location: `${fake.url}${listPath}/${order.id}` });
   }
 
   function listOrders(query: URLSearchParams): Answer {
@@ -428,7 +439,7 @@ export async function startYsellFake(options: YsellFakeOptions = {}): Promise<Ys
     if (page < pageCount - 1) links.push(`<${link(page + 1)}>; rel=next`);
     if (pageCount > 0) links.push(`<${link(pageCount - 1)}>; rel=last`);
 
-    return json(200, found.slice(page * perPage, (page + 1) * perPage), {
+    return json(200, found.slice(page * perPage, (page + 1) * perPage).map(shown), {
       'X-Pagination-Total-Count': String(total),
       'X-Pagination-Page-Count': String(pageCount),
       'X-Pagination-Current-Page': String(page + 1),
@@ -442,7 +453,7 @@ export async function startYsellFake(options: YsellFakeOptions = {}): Promise<Ys
     if (id === undefined) return json(422, [{ field: 'id', message: 'Id must be an integer.' }]);
     const order = findOrder(id);
     if (order === undefined) return yiiError(404, 'Page not found.');
-    return json(200, { id: order.id, order_num: order.order_num, status: { ...order.status } });
+    return json(200, minimal ? shown(order) : { id: order.id, order_num: order.order_num, status: { ...order.status } });
   }
 
   function route(method: string, path: string, query: URLSearchParams, contentType: string, rawBody: string): Answer {
@@ -474,7 +485,7 @@ export async function startYsellFake(options: YsellFakeOptions = {}): Promise<Ys
       const wrongVerb = allow(['GET', 'HEAD']);
       if (wrongVerb !== undefined) return wrongVerb;
       const order = findOrder(Number(view[1]));
-      return order === undefined ? yiiError(404, 'Page not found.') : json(200, order);
+      return order === undefined ? yiiError(404, 'Page not found.') : json(200, shown(order));
     }
     return yiiError(404, 'Page not found.');
   }

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import t, { type Test } from 'tap';
 import { XmlRpcClient, XmlRpcFault } from '../../../src/xmlrpc/client.js';
 import type { XmlRpcValue } from '../../../src/xmlrpc/value.js';
-import { addDeliveredSerials, confirm, createSaleOrder, seedCatalog } from '../../../src/sandbox/odoo/seed.js';
+import { addDeliveredSerials, checkAvailability, confirm, createSaleOrder, seedCatalog, stockLots } from '../../../src/sandbox/odoo/seed.js';
 import { type OdooFake, type OdooFakeOptions, type OdooUser, startOdooFake } from '../../../src/sandbox/odoo/server.js';
 
 type Struct = Record<string, XmlRpcValue>;
@@ -228,7 +228,7 @@ t.test('write and create: missing record, required fields, x2many commands, log 
   const pickingId = await exec('stock.picking', 'create', [
     {
       picking_type_id: 2,
-      location_id: fake.refs.shemaxStockLocation,
+      location_id: fake.refs.shemaxLocation,
       location_dest_id: 5,
       partner_id: catalog.partners.lyon,
       origin: 'S00042',
@@ -241,13 +241,13 @@ t.test('write and create: missing record, required fields, x2many commands, log 
     id: 1,
     name: 'WH/OUT/00001',
     state: 'draft',
-    location_id: [fake.refs.shemaxStockLocation, 'ShemaxGlobal/Stock'],
+    location_id: [fake.refs.shemaxLocation, 'WH/ShemaxGlobal'],
     move_ids: [2],
     create_uid: [2, 'Mitchell Admin'],
     write_date: '2026-11-24 10:00:00',
   }, 'the failed create used up move id 1, as a PostgreSQL sequence would');
   const [move] = (await exec('stock.move', 'read', [[2], ['state', 'product_uom_qty', 'quantity', 'location_id', 'picking_code']])) as Struct[];
-  tt.same(move, { id: 2, state: 'draft', product_uom_qty: 2, quantity: 0, location_id: [fake.refs.shemaxStockLocation, 'ShemaxGlobal/Stock'], picking_code: 'outgoing' });
+  tt.same(move, { id: 2, state: 'draft', product_uom_qty: 2, quantity: 0, location_id: [fake.refs.shemaxLocation, 'WH/ShemaxGlobal'], picking_code: 'outgoing' });
 
   const before = fake.records('res.partner').length;
   const created = (await exec('res.partner', 'create', [[{ name: 'A' }, { name: 'B' }]])) as number[];
@@ -480,7 +480,7 @@ t.test('pickings: create draft, confirm, validate; serial products need lots', a
     exec('stock.picking', 'create', [
       {
         picking_type_id: fake.refs.outType,
-        location_id: fake.refs.shemaxStockLocation,
+        location_id: fake.refs.shemaxLocation,
         location_dest_id: fake.refs.customersLocation,
         origin: 'S00042',
         move_ids: [[0, 0, { name: 'x', product_id: productId, product_uom_qty: 2, product_uom: fake.refs.unitUom }]],
@@ -558,12 +558,98 @@ t.test('message_post escapes a plain-text body; methods returning None fault aft
   tt.same(act, { id: activity, res_model: 'sale.order', res_name: 'S00001', user_id: [2, 'Mitchell Admin'], activity_type_id: [4, 'To-Do'] });
 });
 
+t.test('message_post and activities need a sender address, as in Odoo 17, unless one is given', async (tt) => {
+  const { fake, exec } = await setup(tt);
+  const catalog = seedCatalog(fake);
+  const id = createSaleOrder(fake, { partnerId: catalog.partners.lyon, lines: [{ productId: catalog.products.lamp, qty: 1, price: 45 }] });
+  fake.transact((env) => env.write('res.partner', [fake.refs.adminPartner], { email: false }));
+
+  const refused = await faultOf(exec('sale.order', 'message_post', [[id]], { body: 'note', message_type: 'comment', subtype_xmlid: 'mail.mt_note' }));
+  tt.same([refused.faultCode, refused.faultString], [2, "Unable to send message, please configure the sender's email address."]);
+  const byAuthor = await faultOf(exec('sale.order', 'message_post', [[id]], { body: 'note', author_id: fake.refs.adminPartner }));
+  tt.equal(byAuthor.faultCode, 2, 'an author without an email is refused too');
+
+  const posted = await exec('sale.order', 'message_post', [[id]], {
+    body: '<p><b>Title</b></p><p>text</p>',
+    body_is_html: true,
+    message_type: 'comment',
+    subtype_xmlid: 'mail.mt_note',
+    author_id: fake.refs.adminPartner,
+    email_from: 'Mitchell Admin',
+  });
+  const [msg] = (await exec('mail.message', 'read', [[posted as number], ['body', 'author_id', 'email_from']])) as Struct[];
+  tt.same(msg, { id: posted, body: '<p><b>Title</b></p><p>text</p>', author_id: [fake.refs.adminPartner, 'YourCompany, Mitchell Admin'], email_from: 'Mitchell Admin' }, 'an explicit author and sender are taken as given');
+
+  const users = (await exec('res.users', 'read', [[fake.admin.uid], ['email', 'partner_id']])) as Struct[];
+  tt.same(users, [{ id: fake.admin.uid, email: false, partner_id: [fake.refs.adminPartner, 'YourCompany, Mitchell Admin'] }]);
+
+  const model = fake.records('ir.model').find((m) => m.model === 'sale.order')!.id;
+  const forOther = { res_model_id: model, res_id: id, activity_type_id: 4, summary: 'To do', user_id: fake.user.uid };
+  const notified = await faultOf(exec('mail.activity', 'create', [forOther]));
+  tt.equal(notified.faultString, "Unable to send message, please configure the sender's email address.", "assigning someone else mails them, from the creator's address");
+  tt.type(await exec('mail.activity', 'create', [forOther], { context: { mail_activity_quick_update: true } }), 'number', 'without that mail it is created');
+  tt.type(await exec('mail.activity', 'create', [{ ...forOther, user_id: fake.admin.uid }]), 'number', 'assigning oneself mails nobody');
+});
+
+t.test('a location under the warehouse, procurement groups, and lots assigned after confirmation', async (tt) => {
+  const { fake, exec } = await setup(tt);
+  const catalog = seedCatalog(fake);
+  const [shemax] = (await exec('stock.location', 'search_read', [[['name', '=', 'ShemaxGlobal']]], { fields: ['complete_name', 'usage', 'location_id'] })) as Struct[];
+  tt.same(shemax, { id: fake.refs.shemaxLocation, complete_name: 'WH/ShemaxGlobal', usage: 'internal', location_id: [7, 'WH'] });
+
+  const id = createSaleOrder(fake, { partnerId: catalog.partners.lyon, lines: [{ productId: catalog.products.serialized, qty: 2, price: 899 }, { productId: catalog.products.lamp, qty: 1, price: 45 }] });
+  confirm(fake, id);
+  const [order] = (await exec('sale.order', 'read', [[id], ['procurement_group_id', 'picking_ids']])) as Struct[];
+  const group = (order!.procurement_group_id as [number, string])[0];
+  tt.same(order!.procurement_group_id, [group, 'S00001'], 'confirmation made the procurement group');
+  const pickingId = (order!.picking_ids as number[])[0]!;
+  const [picking] = (await exec('stock.picking', 'read', [[pickingId], ['group_id', 'sale_id', 'state']])) as Struct[];
+  tt.same(picking, { id: pickingId, group_id: [group, 'S00001'], sale_id: [id, 'S00001'], state: 'confirmed' });
+  const lots = async (): Promise<XmlRpcValue[]> =>
+    ((await exec('stock.move.line', 'search_read', [[['picking_id', '=', pickingId]]], { fields: ['lot_id'] })) as Struct[]).map((l) => (l.lot_id as [number, string] | false) && (l.lot_id as [number, string])[1]);
+  tt.same(await lots(), [], 'nothing in stock: no serials assigned at confirmation');
+
+  stockLots(fake, catalog.products.serialized, ['SN-1', 'SN-2', 'SN-3']);
+  checkAvailability(fake, id);
+  tt.same(await lots(), ['SN-1', 'SN-2'], 'Check Availability assigns two lots, one per unit');
+  const moves = (await exec('stock.move', 'search_read', [[['picking_id', '=', pickingId]]], { fields: ['product_id', 'state', 'group_id'] })) as Struct[];
+  tt.same(moves.map((m) => [(m.product_id as [number, string])[0], m.state, (m.group_id as [number, string])[0]]), [[catalog.products.serialized, 'assigned', group], [catalog.products.lamp, 'assigned', group]]);
+
+  const second = createSaleOrder(fake, { partnerId: catalog.partners.lyon, lines: [{ productId: catalog.products.serialized, qty: 2, price: 899 }] });
+  confirm(fake, second);
+  const [other] = (await exec('sale.order', 'read', [[second], ['picking_ids']])) as Struct[];
+  const reserved = (await exec('stock.move.line', 'search_read', [[['picking_id', 'in', other!.picking_ids as number[]]]], { fields: ['lot_id'] })) as Struct[];
+  tt.same(reserved.map((l) => (l.lot_id as [number, string])[1]), ['SN-3'], 'in stock at confirmation: reserved at once, as far as it goes');
+
+  const ours = await exec('stock.picking', 'create', [{ picking_type_id: 2, location_id: fake.refs.shemaxLocation, location_dest_id: 5, origin: 'S00001', move_ids: [[0, 0, { name: 'Lamp', product_id: catalog.products.lamp, product_uom_qty: 1, product_uom: 1, group_id: group }]] }]);
+  const [linked] = (await exec('sale.order', 'read', [[id], ['picking_ids', 'delivery_count']])) as Struct[];
+  tt.same(linked, { id, picking_ids: [pickingId, ours], delivery_count: 2 }, "a picking whose moves are in the order's group is the order's");
+  tt.equal(await exec('stock.picking', 'action_cancel', [[pickingId]]), true);
+  tt.equal(fake.record('stock.picking', pickingId)?.state, 'cancel');
+});
+
+t.test('a replaced API key: the old one signs in to False (HTTP 200) and calls fault 3', async (tt) => {
+  const { fake, client } = await setup(tt);
+  const old = fake.admin.apiKey;
+  fake.setApiKey('admin', 'brand-new-key');
+  const response = await fetch(`${fake.url}/xmlrpc/2/common`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/xml' },
+    body: `<?xml version="1.0"?><methodCall><methodName>authenticate</methodName><params><param><value><string>${fake.db}</string></value></param><param><value><string>admin</string></value></param><param><value><string>${old}</string></value></param><param><value><struct></struct></value></param></params></methodCall>`,
+  });
+  tt.equal(response.status, 200);
+  tt.match(await response.text(), /<boolean>0<\/boolean>/);
+  const denied = await faultOf(client.call('/xmlrpc/2/object', 'execute_kw', [fake.db, fake.admin.uid, old, 'sale.order', 'search', [[]]]));
+  tt.equal(denied.faultCode, 3);
+  tt.equal(await client.call('/xmlrpc/2/common', 'authenticate', [fake.db, 'admin', 'brand-new-key', {}]), fake.admin.uid);
+});
+
 t.test('fields_get describes types, labels, requiredness and relations', async (tt) => {
   const { exec } = await setup(tt);
   const fields = (await exec('sale.order', 'fields_get', [], { attributes: ['type', 'string', 'required', 'relation', 'selection'] })) as Record<string, Struct>;
   tt.same(fields.partner_id, { type: 'many2one', string: 'Customer', required: true, relation: 'res.partner' });
   tt.same(fields.state!.selection, [['draft', 'Quotation'], ['sent', 'Quotation Sent'], ['sale', 'Sales Order'], ['cancel', 'Cancelled']]);
-  tt.same(fields.ysell_sync_state!.selection, [['exported', 'Exported'], ['error', 'Error'], ['delivered', 'Delivered']]);
+  tt.same(fields.ysell_sync_state!.selection, [['waiting', 'Waiting for serials'], ['exported', 'Exported'], ['delivered', 'Delivered'], ['error', 'Error']]);
   tt.equal(fields.note!.type, 'html');
   tt.equal(fields.order_line!.relation, 'sale.order.line');
 });

@@ -210,6 +210,19 @@ t.test('order status', async (t) => {
   t.throws(() => fake.setStatus(5, 'Done'));
 });
 
+t.test("minimal answers show only the id and the status, as the specification promises no more", async (t) => {
+  const fake = await startYsellFake({ apiKey: key, answers: 'minimal' });
+  t.teardown(() => fake.close());
+  const created = await call(fake, 'POST', '/api/orders/create', { body: validOrder('S1') });
+  t.equal(created.status, 201);
+  t.same(created.json(), { id: 1001, status: { status_name: 'New', short_description: 'New order' } });
+  t.same((await call(fake, 'GET', '/api/orders/status?id=1001')).json(), { id: 1001, status: { status_name: 'New', short_description: 'New order' } });
+  t.same((await call(fake, 'GET', '/api/v1/order?order_num=S1')).json(), [{ id: 1001, status: { status_name: 'New', short_description: 'New order' } }]);
+  t.same((await call(fake, 'GET', '/api/v1/order/1001')).json(), { id: 1001, status: { status_name: 'New', short_description: 'New order' } });
+  t.same((await call(fake, 'GET', '/api/v1/order?order_num=S2')).json(), [], 'the filter still works');
+  t.equal(fake.ordersByNumber('S1')[0]?.items[0]?.serial_num, 'SN1,SN2', 'what was sent is kept, only not shown');
+});
+
 t.test('rate limit', async (t) => {
   const fake = await startYsellFake({ apiKey: key, rateLimit: { limit: 2, windowMs: 1_000 } });
   t.teardown(() => fake.close());
