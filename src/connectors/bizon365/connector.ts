@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChangedPage, Connector, ConnectorContext, ConnectorDefinition, FetchedOrder, OrderSource, PollWindow } from '../../core/connector.js';
+import { readJsonCursor } from '../../core/cursor.js';
 import { Bizon365Client, bizonMaxLimit } from './client.js';
 import { bizon365ConfigSchema, type Bizon365Config } from './config.js';
 import { moscowDayEnd, moscowDayStart, toFetchedOrder, type BizonMapOptions, type MappedOrder } from './mapper.js';
@@ -26,17 +27,6 @@ interface Window {
   dateEnd: Date;
 }
 
-function parseCursor(cursor: string | null): z.infer<typeof cursorSchema> | null {
-  if (cursor === null) return null;
-  try {
-    const parsed = cursorSchema.safeParse(JSON.parse(cursor));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    // An unreadable cursor starts again at `since`: reading too much is harmless, skipping is not.
-    return null;
-  }
-}
-
 /**
  * Bizon365 as an order source.
  *
@@ -58,7 +48,7 @@ export function createBizon365Source(client: Bizon365Client, options: Bizon365So
   const filter = { paid: options.paid, free: options.free };
 
   function windowStart(cursor: string | null, window: PollWindow, at: Date): Date {
-    const previous = parseCursor(cursor);
+    const previous = readJsonCursor(cursorSchema, cursor);
     let start: number;
     if (previous === null) start = window.since.getTime();
     else if ('resumeFrom' in previous) start = Date.parse(previous.resumeFrom);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readJsonCursor } from '../../core/cursor.js';
 import { permanent, retryable } from '../../core/errors.js';
 import type { ChangedPage, Connector, ConnectorDefinition, DestinationRef, FetchedOrder, OrderDestination, OrderSource, PollWindow } from '../../core/connector.js';
 import type { Order } from '../../core/order.js';
@@ -19,17 +20,6 @@ import { mexicoCityTimestamp } from './signature.js';
 const markSchema = z.object({ at: z.iso.datetime(), next: z.number().int().nonnegative() });
 const cursorSchema = z.union([z.object({ marks: z.array(markSchema).min(1) }), z.object({ from: z.iso.datetime() })]);
 type Mark = z.infer<typeof markSchema>;
-type Cursor = z.infer<typeof cursorSchema>;
-
-function readCursor(cursor: string | null): Cursor | null {
-  if (cursor === null) return null;
-  try {
-    const parsed = cursorSchema.safeParse(JSON.parse(cursor));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
 
 /** The mark a poll starts from: the newest one at least `overlapMs` older than the newest, else the oldest. */
 export function startMark(marks: readonly Mark[], overlapMs: number): Mark {
@@ -110,7 +100,7 @@ export function createMarketsyncConnector(config: MarketsyncConfig, client: Mark
      * again; the end records how far the ids went.
      */
     async *changedOrders(cursor: string | null, window: PollWindow, signal: AbortSignal): AsyncIterable<ChangedPage> {
-      const state = readCursor(cursor);
+      const state = readJsonCursor(cursorSchema, cursor);
       const marks = state !== null && 'marks' in state ? state.marks : null;
       const params: Record<string, string> = {};
       if (marks === null) params['after'] = mexicoCityTimestamp(state !== null && 'from' in state ? Date.parse(state.from) : window.since.getTime());

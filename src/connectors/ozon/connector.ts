@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChangedPage, Connector, ConnectorContext, ConnectorDefinition, FetchedOrder, OrderSource } from '../../core/connector.js';
+import { readJsonCursor } from '../../core/cursor.js';
 import { isIntegrationError, permanent } from '../../core/errors.js';
 import type { Fee } from '../../core/order.js';
 import { OzonClient, type OzonScheme, type RawPosting } from './client.js';
@@ -14,16 +15,6 @@ const cursorSchema = z.object({ until: z.iso.datetime() });
 const unknownTypeRetryMs = 600_000;
 /** How many postings' commissions are remembered between a listing and the charges read after it. */
 const rememberedPostings = 200_000;
-
-function readCursor(cursor: string | null): Date | null {
-  if (cursor === null) return null;
-  try {
-    const parsed = cursorSchema.safeParse(JSON.parse(cursor));
-    return parsed.success ? new Date(parsed.data.until) : null;
-  } catch {
-    return null;
-  }
-}
 
 function postingNumberOf(raw: RawPosting): string | null {
   const number = raw['posting_number'];
@@ -162,7 +153,8 @@ export function createOzonConnector(config: OzonConfig, context: ConnectorContex
      */
     async *changedOrders(cursor, window, signal): AsyncGenerator<ChangedPage> {
       const until = new Date();
-      const from = readCursor(cursor) ?? window.since;
+      const stored = readJsonCursor(cursorSchema, cursor);
+      const from = stored === null ? window.since : new Date(stored.until);
       const since = new Date(Math.min(from.getTime() - window.overlapMs, until.getTime()));
       const keep = cursor ?? JSON.stringify({ until: from.toISOString() });
       for (const scheme of config.schemes) {

@@ -41,9 +41,10 @@
  * decided when a request arrives, before the rate limit and authentication; one at most per request.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { answerUnder, FaultPlan, type CommonFault, type FaultOptions as SharedFaultOptions } from '../shared/faults.js';
-import { closeServer, Delays, errorPage, listen, nginxReason, send, type Answer } from '../shared/http.js';
+import { closeServer, Delays, errorPage, listen, nginxReason, send, type Answer, type RecordedRequestBase } from '../shared/http.js';
+import { seededRandom } from '../shared/random.js';
 
 export const defaultProjectId = '12345';
 const moscowOffsetMs = 3 * 3_600_000;
@@ -67,15 +68,10 @@ type FaultRequest = { method: string; path: string; query: Record<string, string
 
 export type FaultOptions = SharedFaultOptions<FaultRequest>;
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
+export interface RecordedRequest extends RecordedRequestBase {
   query: Record<string, string>;
-  headers: IncomingHttpHeaders;
   /** When its head arrived (real time, ms); the rate limit counts by this. */
   at: number;
-  /** null while unanswered and when a fault dropped the answer. */
-  status: number | null;
 }
 
 export interface FakeGoodsItem {
@@ -205,18 +201,6 @@ function wholeNumber(value: string | null, fallback: number): number | undefined
   return /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
-/** A small deterministic generator, so that seeded orders are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const firstNames = ['Иван', 'Мария', 'Алексей', 'Ольга', 'Дмитрий', 'Анна', 'Сергей', 'Елена'];
 const lastNames = ['Иванов', 'Смирнова', 'Кузнецов', 'Попова', 'Соколов', 'Лебедева', 'Козлов', 'Новикова'];
 const products = [
@@ -240,7 +224,7 @@ export interface GenerateOptions {
 
 /** `count` plausible orders, the same for the same options. */
 export function generateOrders(count: number, options: GenerateOptions): FakeOrderInput[] {
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   const days = options.days ?? 10;
   const paidShare = options.paidShare ?? 0.6;

@@ -55,9 +55,9 @@
  * decided when a request arrives, before authentication; one fault at most per request.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { answerUnder, FaultPlan, type CommonFault, type FaultOptions as SharedFaultOptions } from '../shared/faults.js';
-import { closeServer, Delays, errorPageText, jsonOrText, listen, nginxReason, readBody, type Answer } from '../shared/http.js';
+import { closeServer, Delays, errorPageText, jsonOrText, listen, nginxReason, readBody, type Answer, type RecordedRequestBase } from '../shared/http.js';
 import { wallClock } from '../shared/wall-time.js';
 
 export const pedidosPath = '/api/pedidos';
@@ -70,17 +70,13 @@ type FaultRequest = { method: string; path: string };
 
 export type FaultOptions = SharedFaultOptions<FaultRequest>;
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
+export interface RecordedRequest extends RecordedRequestBase {
   /** The parameters as the server decodes them. */
   query: Record<string, string>;
   /** The query string exactly as it arrived. */
   rawQuery: string;
-  headers: IncomingHttpHeaders;
   /** Parsed JSON when the body was JSON, the raw text otherwise, undefined when empty. */
   body: unknown;
-  status: number | null;
   /** performance.now() on arrival: for checks of the spacing between calls. */
   receivedAt: number;
 }

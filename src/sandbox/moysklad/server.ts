@@ -90,7 +90,7 @@
  */
 import { BigNumber } from 'bignumber.js';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   FaultPlan,
@@ -99,7 +99,7 @@ import {
   type GarbageFault,
   type ResetFault,
 } from '../shared/faults.js';
-import { closeServer, Delays, errorPageText, jsonOrText, listen, nginxReason, readBody } from '../shared/http.js';
+import { closeServer, Delays, errorPageText, jsonOrText, listen, nginxReason, readBody, type RecordedRequestBase } from '../shared/http.js';
 import { compileFilter, FilterError, hrefTarget, parseMoscowText, type FilterField } from './filter.js';
 
 export const API_PATH = '/api/remap/1.2';
@@ -123,16 +123,11 @@ type FaultRequest = { method: string; path: string };
 
 export type FaultOptions = SharedFaultOptions<FaultRequest>;
 
-export interface RecordedRequest {
-  method: string;
-  /** The full URL path, e.g. "/api/remap/1.2/entity/retaildemand". */
-  path: string;
+/** `path` is the full URL path, e.g. "/api/remap/1.2/entity/retaildemand". */
+export interface RecordedRequest extends RecordedRequestBase {
   query: Record<string, string>;
-  headers: IncomingHttpHeaders;
   /** Parsed JSON when the body was JSON, the raw text otherwise, undefined when empty. */
   body: unknown;
-  /** null while unanswered, when a fault dropped the answer, and when the client left before it. */
-  status: number | null;
 }
 
 export interface MoySkladFakeOptions {

@@ -9,6 +9,7 @@
  * (ours: processing once it awaits shipping, logistics once it is on its way, last mile, acquiring, the revenue
  * and the sale commission once delivered, return logistics when cancelled after shipping).
  */
+import { seededRandom } from '../shared/random.js';
 import { accrualTypeIds, type FakeAccrual, type FakeFinancialProduct, type FakePosting, type FakeProduct, type OzonScheme } from './server.js';
 
 export interface MakePostingsOptions {
@@ -65,18 +66,6 @@ const fboWarehouses = [
 ];
 const fbsWarehouse = { name: 'Основной склад', id: 1020000123456000 };
 const buyers = ['Иванова Мария', 'Петров Алексей', 'Смирнова Ольга', 'Кузнецов Дмитрий', 'Соколова Анна'];
-
-/** mulberry32: small, fast and good enough to vary test data. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a, so that an article keeps its SKU, name and price across postings and runs. */
 function hash(text: string): number {
@@ -189,7 +178,7 @@ export function makePostings(count: number, options: MakePostingsOptions = {}): 
   const articles = options.articles ?? defaultArticles;
   const withAccruals = options.accruals ?? true;
   if (articles.length === 0) throw new Error('makePostings: articles must not be empty');
-  const random = generator(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
 
   const postings: FakePosting[] = [];
   const taken = new Set<string>();
@@ -259,7 +248,7 @@ export function makePostings(count: number, options: MakePostingsOptions = {}): 
       accruals: [],
     };
     // Their own generator, so that the rest of the data stays what it was for a seed.
-    if (withAccruals) posting.accruals = accrualsFor(generator(hash(postingNumber)), posting.status, when, products, financial);
+    if (withAccruals) posting.accruals = accrualsFor(seededRandom(hash(postingNumber)), posting.status, when, products, financial);
     postings.push(posting);
     previous = posting;
   }

@@ -67,7 +67,7 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { answerUnder, FaultPlan, type CommonFault, type FaultOptions as SharedFaultOptions } from '../shared/faults.js';
-import { closeServer, Delays, errorPage, jsonOrText, listen, nginxReason, readBody, type Answer } from '../shared/http.js';
+import { closeServer, Delays, errorPage, jsonOrText, listen, nginxReason, readBody, type Answer, type RecordedRequestBase } from '../shared/http.js';
 
 export type OzonScheme = 'fbs' | 'fbo';
 
@@ -184,14 +184,9 @@ export interface FaultRequest {
 
 export type FaultOptions = SharedFaultOptions<FaultRequest>;
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
+export interface RecordedRequest extends RecordedRequestBase {
   /** Parsed JSON when the body was JSON, the raw text otherwise, undefined when empty. */
   body: unknown;
-  /** null while unanswered, when a fault dropped the answer, and when the client left before it. */
-  status: number | null;
 }
 
 export interface OzonFakeOptions {

@@ -57,9 +57,9 @@
  */
 import { BigNumber } from 'bignumber.js';
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { answerUnder, FaultPlan, type CommonFault, type FaultOptions as SharedFaultOptions } from '../shared/faults.js';
-import { closeServer, Delays, errorPage, listen, readBody, type Answer } from '../shared/http.js';
+import { closeServer, Delays, errorPage, listen, readBody, type Answer, type RecordedRequestBase } from '../shared/http.js';
 import { wallClock } from '../shared/wall-time.js';
 
 export const ordersPath = '/server/api/Orders';
@@ -122,17 +122,12 @@ export interface FakeOrder {
   dateUpdate: string;
 }
 
-export interface RecordedRequest {
-  /** The HTTP method; SaleApp's operation is in `methodType`. */
-  method: string;
-  path: string;
+/** `method` is the HTTP method; SaleApp's operation is in `methodType`. */
+export interface RecordedRequest extends RecordedRequestBase {
   query: Record<string, string>;
-  headers: IncomingHttpHeaders;
   /** The form fields, as PHP's $_POST would have them. */
   fields: Record<string, string>;
   methodType: string | null;
-  /** null while unanswered, when a fault dropped the answer, and when the client left before it. */
-  status: number | null;
 }
 
 export interface SaleAppFakeOptions {

@@ -3,10 +3,19 @@
  * a fault can hold it back or replace it), the delays a fake waits out, and the server's life on
  * 127.0.0.1.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** An answer as a fake works it out, before it is written. */
+/** What every stand-in records of a request it received; each adds what its protocol needs. */
+export interface RecordedRequestBase {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** null while unanswered, when a fault dropped the answer, and when the client left before it. */
+  status: number | null;
+}
+
 export interface Answer {
   status: number;
   body: string;

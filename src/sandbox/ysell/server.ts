@@ -35,6 +35,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RecordedRequestBase } from '../shared/http.js';
 
 export const createPath = '/api/orders/create';
 export const statusPath = '/api/orders/status';
@@ -57,15 +58,10 @@ export interface FaultOptions {
   share?: number;
 }
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
+export interface RecordedRequest extends RecordedRequestBase {
   query: Record<string, string>;
-  headers: IncomingHttpHeaders;
   /** Parsed JSON when the body was JSON, the raw text otherwise, undefined when empty. */
   body: unknown;
-  /** null while unanswered, when a fault dropped the answer, and when the client left before it. */
-  status: number | null;
 }
 
 export interface FakeOrderItem {
