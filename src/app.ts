@@ -23,6 +23,7 @@ import { migrate, openDatabase, type Database } from './store/db.js';
 import { ExclusiveRuns, ranOrBusy } from './schedule/exclusive-runs.js';
 import { RouteRuns } from './schedule/route-runs.js';
 import { scheduleRouteRuns, startScheduler } from './schedule/timers.js';
+import { WebhookIntake } from './routes/intake.js';
 
 export interface AppOptions {
   config: ResolvedConfig;
@@ -179,15 +180,23 @@ export async function createApp(options: AppOptions): Promise<App> {
     kinds,
     scrub: (text) => scrubber.scrub(text),
     beforeOutcome: () => recorder.flush(),
+    holdClaims: () => intake.busy(),
   });
+
+  // The webhook intake writes through a connection of its own: its commits wait for no job, exchange-log
+  // or pruning statement queued on the main pool (SQLite's WAL lets both connections work on one file).
+  const intakeDb = config.database.client === 'sqlite' && config.database.filename === ':memory:' ? db : await openDatabase(config.database, { connections: 1 });
+  const intake = new WebhookIntake({ db: intakeDb, clock, logger, onQueued: () => engine.wake() });
 
   const http = buildHttpServer({
     db,
     clock,
     routes,
     sourceTypes,
+    intake,
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
+    timeouts: { headersMs: config.http.headersTimeout, requestMs: config.http.requestTimeout, idleMs: config.http.idleTimeout },
     scrub: (text) => scrubber.scrub(text),
     onQueued: () => engine.wake(),
     adminToken: config.admin?.token,
@@ -309,7 +318,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     recorder,
     ops,
     async start() {
-      const address = await http.listen({ host: config.http.host, port: config.http.port });
+      // Node's default backlog (511) drops the connections of a larger burst, and their senders try
+      // again only after a second: past Odoo's patience. The system caps it (net.core.somaxconn).
+      const address = await http.listen({ host: config.http.host, port: config.http.port, backlog: 4096 });
       engine.start();
       started = true;
       return address;
@@ -330,6 +341,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (started) await engine.stop(graceMs);
       await recorder.flush();
       for (const connection of connections.values()) await connection.close?.();
+      if (intakeDb !== db) await intakeDb.destroy();
       await db.destroy();
     },
   };
