@@ -20,6 +20,7 @@ import { checkStatuses, type StatusCheckSummary } from './routes/status-check.js
 import type { RouteRuntime } from './routes/runtime.js';
 import { connectorState } from './store/cursors.js';
 import { migrate, openDatabase, type Database } from './store/db.js';
+import { probeStore } from './store/probe.js';
 import { ExclusiveRuns, ranOrBusy } from './schedule/exclusive-runs.js';
 import { RouteRuns } from './schedule/route-runs.js';
 import { scheduleRouteRuns, startScheduler } from './schedule/timers.js';
@@ -203,6 +204,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     ops,
     connectionTypes,
     control: { pollNow: (route) => pollNow(route), checkStatusNow: (route) => checkStatusNow(route), reconcileNow: (route) => reconcileNow(route) },
+    readyProbe: () => probeStore(db, config.database, clock.now()),
   });
 
   const routeRuns = new RouteRuns({ routes, exclusive, runs: ops.runs });

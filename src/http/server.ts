@@ -10,7 +10,7 @@ import { registerDocs } from './docs.js';
 import { registerHooks, type HookDeps } from './hooks.js';
 import { loggableUrl } from './log-url.js';
 import { registerMetrics } from './metrics.js';
-import { registerReady } from './ready.js';
+import { registerReady, type StoreProbe } from './ready.js';
 import { jsonSerializerCompiler, RequestValidationError, zodValidatorCompiler } from './zod.js';
 
 /** How long a client may take: to send its headers, its whole request, and between requests on one connection. */
@@ -35,6 +35,8 @@ export interface HttpOptions extends HookDeps {
   /** Connection name → connector type. */
   connectionTypes: Readonly<Record<string, string>>;
   control: RouteControl;
+  /** What /ready asks of the database. */
+  readyProbe: StoreProbe;
 }
 
 /** /ready counts a database that does not answer within this time as unreachable. */
@@ -94,7 +96,7 @@ export function buildHttpServer(options: HttpOptions): FastifyInstance {
   registerDocs(app);
   void app.register(async (api) => {
     api.get('/health', { schema: { tags: ['operations'], summary: 'Liveness: the process is up' } }, async () => ({ status: 'ok' }));
-    registerReady(api, { db: options.db, contacts: options.ops.contacts, probeTimeoutMs: readyProbeTimeoutMs });
+    registerReady(api, { probe: options.readyProbe, contacts: options.ops.contacts, probeTimeoutMs: readyProbeTimeoutMs });
     registerMetrics(api, options.ops.metrics);
     registerHooks(api, options);
     if (options.adminToken !== undefined) {
