@@ -19,11 +19,13 @@ import { reconcileRoute, type ReconcileSummary } from './routes/reconcile.js';
 import { checkStatuses, type StatusCheckSummary } from './routes/status-check.js';
 import type { RouteRuntime } from './routes/runtime.js';
 import { connectorState } from './store/cursors.js';
-import { migrate, openDatabase, type Database } from './store/db.js';
+import { migrate, openDatabase, walFileBytes, type Database } from './store/db.js';
 import { probeStore } from './store/probe.js';
+import type { StoreSize } from './store/retention.js';
 import { ExclusiveRuns, ranOrBusy } from './schedule/exclusive-runs.js';
 import { RouteRuns } from './schedule/route-runs.js';
-import { scheduleRouteRuns, startScheduler } from './schedule/timers.js';
+import { pruneLockName, schedulePruning, scheduleRouteRuns, startScheduler } from './schedule/timers.js';
+import { Pruner, type PruneSummary } from './ops/prune.js';
 import { WebhookIntake } from './routes/intake.js';
 
 export interface AppOptions {
@@ -63,6 +65,10 @@ export interface App {
   /** The destination's sales session (MoySklad's retail shift): open or reuse, or close; one process at a time. */
   openSession(route: string): Promise<SessionInfo>;
   closeSession(route: string): Promise<SessionInfo | null>;
+  /** Removes what is older than its retention window now; fails with RUN_LOCKED while another process prunes. */
+  pruneNow(onProgress?: (summary: PruneSummary) => void): Promise<PruneSummary>;
+  /** What the store takes on disk. */
+  storeSize(): Promise<StoreSize>;
   /** Stops taking work, gives running jobs `graceMs` (default `shutdownGrace`) to finish, releases the rest. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -184,6 +190,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     holdClaims: () => intake.busy(),
   });
 
+  const pruner = new Pruner({ db, clock, logger, retention: config.retention, walBytes: () => walFileBytes(config.database) });
   // The webhook intake writes through a connection of its own: its commits wait for no job, exchange-log
   // or pruning statement queued on the main pool (SQLite's WAL lets both connections work on one file).
   const intakeDb = config.database.client === 'sqlite' && config.database.filename === ':memory:' ? db : await openDatabase(config.database, { connections: 1 });
@@ -204,6 +211,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     ops,
     connectionTypes,
     control: { pollNow: (route) => pollNow(route), checkStatusNow: (route) => checkStatusNow(route), reconcileNow: (route) => reconcileNow(route) },
+    store: { size: () => pruner.size(), lastPrune: () => pruner.lastRun(), retention: config.retention },
     readyProbe: () => probeStore(db, config.database, clock.now()),
   });
 
@@ -297,8 +305,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     return sessionCall(name, (session, signal) => session.close(signal));
   }
 
+  async function pruneNow(onProgress?: (summary: PruneSummary) => void): Promise<PruneSummary> {
+    return ranOrBusy('pruning of the store', await exclusive.run(pruneLockName, (signal) => pruner.run(signal, onProgress)));
+  }
+
   if (options.schedule === true) {
     await startScheduler(http);
+    schedulePruning(http, { exclusive, logger, shutdown: shutdown.signal }, config.retention.every, (signal) => pruner.run(signal));
     scheduleRouteRuns(http, {
       routes,
       exclusive,
@@ -334,6 +347,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     queueExports,
     openSession,
     closeSession,
+    pruneNow,
+    storeSize: () => pruner.size(),
     async stop(graceMs = config.shutdownGrace) {
       shutdown.abort(new Error('service is shutting down'));
       // Also stops the scheduler; webhooks arriving meanwhile get 503 (the poll catches them later).

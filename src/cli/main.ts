@@ -4,6 +4,7 @@ import { builtinConnectors } from '../connectors/index.js';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { migrate, openDatabase } from '../store/db.js';
+import { vacuumFully } from '../store/retention.js';
 import { getBinding } from '../store/bindings.js';
 import { listJobs, retryDeadJob, type JobState } from '../store/jobs.js';
 import { pollCounts, reconcileCounts, statusCheckCounts } from '../ops/run-summaries.js';
@@ -25,6 +26,10 @@ Usage:
                                               correct the source status kept on destination documents
   order-bridge moysklad shift open|close ROUTE [--config PATH]
                                               open (or reuse) / close the retail shift the route sells into
+  order-bridge prune [--vacuum] [--config PATH]
+                                              remove what is older than its retention window now;
+                                              --vacuum then rewrites the store without its free space
+                                              (stop the service first; SQLite: takes the store's size again on disk)
   order-bridge jobs         [--config PATH] [--state pending|running|done|dead] [--route ROUTE]
   order-bridge retry JOB_ID [--config PATH]   put a dead job back in the queue
   order-bridge demo         [--keep]          run the Odoo → Ysell demo against local stand-ins
@@ -82,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
       state: { type: 'string' },
       route: { type: 'string' },
       days: { type: 'string' },
+      vacuum: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -208,6 +214,20 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       });
     }
+    case 'prune':
+      return withApp(config, async (app) => {
+        const before = await app.storeSize();
+        const progress = new Progress({ label: 'prune', stream: process.stderr });
+        const summary = await app.pruneNow((sofar) => progress.update({ ...sofar.removed, freedMiB: Math.round(sofar.freedBytes / 1048576) }));
+        progress.finish({ ...summary.removed, freedMiB: Math.round(summary.freedBytes / 1048576) });
+        if (values.vacuum) await vacuumFully(app.db);
+        const after = await app.storeSize();
+        const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+        const removed = Object.entries(summary.removed).map(([kind, n]) => `${kind} ${n}`).join(', ');
+        console.log(`removed: ${removed}`);
+        console.log(`store: ${mib(before.bytes)} before, ${mib(after.bytes)} now${after.freeBytes === null ? '' : ` (${mib(after.freeBytes)} of it free for new rows)`}`);
+        return 0;
+      });
     case 'jobs':
       return withApp(config, async (app) => {
         const jobs = await listJobs(app.db, {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { Operations } from '../ops/operations.js';
 import type { Database } from '../store/db.js';
-import { registerAdmin, type RouteControl } from './admin.js';
+import { registerAdmin, type RouteControl, type StoreControl } from './admin.js';
 import { registerAdminPage } from './admin-page.js';
 import { registerDocs } from './docs.js';
 import { registerHooks, type HookDeps } from './hooks.js';
@@ -35,6 +35,7 @@ export interface HttpOptions extends HookDeps {
   /** Connection name → connector type. */
   connectionTypes: Readonly<Record<string, string>>;
   control: RouteControl;
+  store: StoreControl;
   /** What /ready asks of the database. */
   readyProbe: StoreProbe;
 }
@@ -110,6 +111,7 @@ export function buildHttpServer(options: HttpOptions): FastifyInstance {
         connectionTypes: options.connectionTypes,
         runs: options.ops.runs,
         control: options.control,
+        store: options.store,
       });
       registerAdminPage(api);
     }

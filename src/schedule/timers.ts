@@ -85,3 +85,16 @@ export function scheduleRouteRuns(http: FastifyInstance, options: TimerOptions):
     if (reconcile !== false && canReconcile(route)) add('reconcile', route, reconcile);
   }
 }
+
+/** The store's pruning, on every replica's timer; one of them runs it at a time, about once per period. */
+export function schedulePruning(
+  http: FastifyInstance,
+  options: Pick<TimerOptions, 'exclusive' | 'logger' | 'shutdown'>,
+  every: number,
+  prune: (signal: AbortSignal) => Promise<unknown>,
+): void {
+  addTimer(http, options, pruneLockName, { every }, prune);
+}
+
+/** The run lock (and timer id) of the pruning: one name for the timers and `order-bridge prune`. */
+export const pruneLockName = 'prune';
