@@ -5,6 +5,7 @@ import { ConfigError, loadConfigFile } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { migrate, openDatabase } from '../store/db.js';
 import { vacuumFully } from '../store/retention.js';
+import { sourceOrderMissing } from '../routes/enqueue.js';
 import { getBinding } from '../store/bindings.js';
 import { listJobs, retryDeadJob, type JobState } from '../store/jobs.js';
 import { pollCounts, reconcileCounts, statusCheckCounts } from '../ops/run-summaries.js';
@@ -183,7 +184,15 @@ async function main(argv: string[]): Promise<number> {
         const dead = await listJobs(app.db, { route: argument, state: 'dead' });
         const failed = dead.filter((job) => job.sourceId !== null && rest.includes(job.sourceId));
         for (const job of failed) console.log(`${job.sourceId}: ${job.lastError ?? 'failed'}`);
-        return failed.length === 0 ? 0 : 1;
+        // An id the source does not have is not an error of the service, but the order asked for was not exported.
+        let missing = 0;
+        for (const id of rest) {
+          const binding = await getBinding(app.db, argument, id);
+          if (binding?.stage !== 'skipped') continue;
+          console.log(`${id}: not exported: ${binding.lastError ?? 'skipped'}`);
+          if (binding.lastErrorCode === sourceOrderMissing) missing += 1;
+        }
+        return failed.length === 0 && missing === 0 ? 0 : 1;
       });
     }
     case 'reconcile': {
