@@ -103,7 +103,7 @@ export function bindingKey(route: string, sourceId: string): string {
 
 /**
  * ensureBinding for many orders at once (the webhook intake's group commit): two statements per chunk
- * instead of two per order. Returns the bindings as stored, keyed by `orderKey(route, sourceId)`.
+ * instead of two per order. Returns the bindings as stored, keyed by `bindingKey(route, sourceId)`.
  */
 export async function ensureBindings(
   db: Db,
@@ -111,7 +111,9 @@ export async function ensureBindings(
   now: number,
 ): Promise<Map<string, Binding>> {
   const found = new Map<string, Binding>();
-  const unique = [...new Map(keys.map((k) => [bindingKey(k.route, k.sourceId), k])).values()];
+  const firsts = new Map<string, (typeof keys)[number]>();
+  for (const k of keys) if (!firsts.has(bindingKey(k.route, k.sourceId))) firsts.set(bindingKey(k.route, k.sourceId), k);
+  const unique = [...firsts.values()];
   for (let i = 0; i < unique.length; i += chunk) {
     const part = unique.slice(i, i + chunk);
     await db('bindings')

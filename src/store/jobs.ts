@@ -145,9 +145,11 @@ export async function enqueueJob(db: Database | Knex.Transaction, job: NewJob, n
  */
 export async function enqueueJobs(db: Database | Knex.Transaction, jobs: readonly NewJob[], now: number): Promise<EnqueueResult[]> {
   const created = new Map<string, number>();
-  const firsts = [...new Map(jobs.map((job) => [job.key, job])).values()];
-  for (let i = 0; i < firsts.length; i += 200) {
-    const rows = firsts.slice(i, i + 200).map((job) => ({
+  const firsts = new Map<string, NewJob>();
+  for (const job of jobs) if (!firsts.has(job.key)) firsts.set(job.key, job);
+  const toInsert = [...firsts.values()];
+  for (let i = 0; i < toInsert.length; i += 200) {
+    const rows = toInsert.slice(i, i + 200).map((job) => ({
       key: job.key,
       kind: job.kind,
       route: job.route,
