@@ -22,7 +22,7 @@ import { connectorState } from './store/cursors.js';
 import { migrate, openDatabase, walFileBytes, type Database } from './store/db.js';
 import { probeStore } from './store/probe.js';
 import type { StoreSize } from './store/retention.js';
-import { ExclusiveRuns, ranOrBusy } from './schedule/exclusive-runs.js';
+import { ExclusiveRuns } from './schedule/exclusive-runs.js';
 import { RouteRuns } from './schedule/route-runs.js';
 import { pruneLockName, schedulePruning, scheduleRouteRuns, startScheduler } from './schedule/timers.js';
 import { Pruner, type PruneSummary } from './ops/prune.js';
@@ -136,7 +136,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           return found;
         },
         state: connectorState(db, name, clock),
-        exclusive: async (key, fn) => ranOrBusy(`${key} of connection "${name}"`, await exclusive.run(`connection:${name}:${key}`, fn)),
+        exclusive: (key, fn) => exclusive.runOrRefuse(`connection:${name}:${key}`, `${key} of connection "${name}"`, fn),
       }),
     );
   }
@@ -305,9 +305,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     return sessionCall(name, (session, signal) => session.close(signal));
   }
 
-  async function pruneNow(onProgress?: (summary: PruneSummary) => void): Promise<PruneSummary> {
-    return ranOrBusy('pruning of the store', await exclusive.run(pruneLockName, (signal) => pruner.run(signal, onProgress)));
-  }
+  const pruneNow = (onProgress?: (summary: PruneSummary) => void): Promise<PruneSummary> =>
+    exclusive.runOrRefuse(pruneLockName, 'pruning of the store', (signal) => pruner.run(signal, onProgress));
 
   if (options.schedule === true) {
     await startScheduler(http);

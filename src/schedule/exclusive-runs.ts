@@ -35,6 +35,11 @@ export class ExclusiveRuns {
     return started;
   }
 
+  /** Runs `run` as `run()` does and gives its value; throws RUN_LOCKED, naming `what`, when another process has it. */
+  async runOrRefuse<T>(task: string, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return ranOrBusy(what, await this.run(task, run));
+  }
+
   /** Resolves when every run under way in this process has ended, however it ended. */
   async settled(): Promise<void> {
     await Promise.allSettled(this.running.values());
