@@ -3,9 +3,10 @@ import { REDACTED } from '../core/redact.js';
 /** Query parameters whose values are secrets, whatever the case and however their names were encoded. */
 const secretParameter = /^(token|api[_-]?key|apikey|password|secret|access[_-]?token)$/i;
 
-function decoded(text: string): string {
+/** Percent-decoded; in a query string, "+" is a space too. */
+function decoded(text: string, query = true): string {
   try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
+    return decodeURIComponent(query ? text.replace(/\+/g, ' ') : text);
   } catch {
     return text;
   }
@@ -18,7 +19,7 @@ function decoded(text: string): string {
  */
 export function loggableUrl(url: string, scrub: (text: string) => string): string {
   const at = url.indexOf('?');
-  const path = scrub(decoded(at === -1 ? url : url.slice(0, at)));
+  const path = scrub(decoded(at === -1 ? url : url.slice(0, at), false));
   if (at === -1) return path;
   const query = url
     .slice(at + 1)
