@@ -1,32 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import fastifySchedule from '@fastify/schedule';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { AsyncTask, CronJob, SimpleIntervalJob } from 'toad-scheduler';
 import { reconcileDefaults, type ResolvedConfig } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Connector, SalesSession, SessionInfo } from './core/connector.js';
-import { retryable } from './core/errors.js';
 import { SecretScrubber } from './core/redact.js';
 import type { ConnectorRegistry } from './core/registry.js';
 import { JobEngine, type JobKind } from './engine/engine.js';
-import { cronPeriodMs } from './engine/periods.js';
 import { ExchangeRecorder } from './exchange/recorder.js';
 import { buildHttpServer } from './http/server.js';
 import { Operations } from './ops/operations.js';
-import type { RunTask } from './ops/runs.js';
-import { pollCounts, reconcileCounts, statusCheckCounts } from './ops/run-summaries.js';
 import { deliveredJobKind } from './routes/delivered-job.js';
 import { exportJobKind } from './routes/export-job.js';
 import { notifyJobKind, queueFailureNotice } from './routes/notify.js';
 import { pollRoute, type PollSummary } from './routes/poll.js';
 import { enqueueExport, type EnqueueOutcome } from './routes/enqueue.js';
-import { canReconcile, reconcileRoute, type ReconcileSummary } from './routes/reconcile.js';
+import { reconcileRoute, type ReconcileSummary } from './routes/reconcile.js';
 import { checkStatuses, type StatusCheckSummary } from './routes/status-check.js';
 import type { RouteRuntime } from './routes/runtime.js';
 import { connectorState } from './store/cursors.js';
-import { migrate, openDatabase, type Database } from './store/db.js';
-import { withRunLock, type RunLockOutcome } from './store/run-locks.js';
+import { migrate, openDatabase, walFileBytes, type Database } from './store/db.js';
+import { probeStore } from './store/probe.js';
+import type { StoreSize } from './store/retention.js';
+import { ExclusiveRuns } from './schedule/exclusive-runs.js';
+import { RouteRuns } from './schedule/route-runs.js';
+import { pruneLockName, schedulePruning, scheduleRouteRuns, startScheduler } from './schedule/timers.js';
+import { Pruner, type PruneSummary } from './ops/prune.js';
+import { WebhookIntake } from './routes/intake.js';
 
 export interface AppOptions {
   config: ResolvedConfig;
@@ -65,6 +65,10 @@ export interface App {
   /** The destination's sales session (MoySklad's retail shift): open or reuse, or close; one process at a time. */
   openSession(route: string): Promise<SessionInfo>;
   closeSession(route: string): Promise<SessionInfo | null>;
+  /** Removes what is older than its retention window now; fails with RUN_LOCKED while another process prunes. */
+  pruneNow(onProgress?: (summary: PruneSummary) => void): Promise<PruneSummary>;
+  /** What the store takes on disk. */
+  storeSize(): Promise<StoreSize>;
   /** Stops taking work, gives running jobs `graceMs` (default `shutdownGrace`) to finish, releases the rest. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -110,6 +114,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     connections: connectionTypes,
   });
 
+  /** Unique per process: written on the jobs and run locks it holds. */
+  const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const shutdown = new AbortController();
+  const exclusive = new ExclusiveRuns({ db, owner, leaseMs: config.worker.lease, clock, shutdown: shutdown.signal });
+
   const connections = new Map<string, Connector>();
   for (const [name, connection] of Object.entries(config.connections)) {
     const definition = registry.get(connection.type);
@@ -127,7 +136,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           return found;
         },
         state: connectorState(db, name, clock),
-        exclusive: async (key, fn) => ranOrBusy(`${key} of connection "${name}"`, await exclusive(`connection:${name}:${key}`, fn)),
+        exclusive: (key, fn) => exclusive.runOrRefuse(`connection:${name}:${key}`, `${key} of connection "${name}"`, fn),
       }),
     );
   }
@@ -166,8 +175,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     ['delivered', ops.observeJobs('delivered', withFailureNotice(deliveredJobKind({ db, clock, routes })))],
     ['notify', ops.observeJobs('notify', notifyJobKind({ db, routes }))],
   ]);
-  /** Unique per process: written on the jobs and run locks it holds. */
-  const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const engine = new JobEngine({
     db,
     owner,
@@ -180,50 +187,35 @@ export async function createApp(options: AppOptions): Promise<App> {
     kinds,
     scrub: (text) => scrubber.scrub(text),
     beforeOutcome: () => recorder.flush(),
+    holdClaims: () => intake.busy(),
   });
+
+  const pruner = new Pruner({ db, clock, logger, retention: config.retention, walBytes: () => walFileBytes(config.database) });
+  // The webhook intake writes through a connection of its own: its commits wait for no job, exchange-log
+  // or pruning statement queued on the main pool (SQLite's WAL lets both connections work on one file).
+  const intakeDb = config.database.client === 'sqlite' && config.database.filename === ':memory:' ? db : await openDatabase(config.database, { connections: 1 });
+  const intake = new WebhookIntake({ db: intakeDb, clock, logger, onQueued: () => engine.wake() });
 
   const http = buildHttpServer({
     db,
     clock,
     routes,
     sourceTypes,
+    intake,
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
+    timeouts: { headersMs: config.http.headersTimeout, requestMs: config.http.requestTimeout, idleMs: config.http.idleTimeout },
     scrub: (text) => scrubber.scrub(text),
     onQueued: () => engine.wake(),
     adminToken: config.admin?.token,
     ops,
     connectionTypes,
     control: { pollNow: (route) => pollNow(route), checkStatusNow: (route) => checkStatusNow(route), reconcileNow: (route) => reconcileNow(route) },
+    store: { size: () => pruner.size(), lastPrune: () => pruner.lastRun(), retention: config.retention },
+    readyProbe: () => probeStore(db, config.database, clock.now()),
   });
 
-  const shutdown = new AbortController();
-  const runningTasks = new Map<string, Promise<RunLockOutcome<unknown>>>();
-  /**
-   * A route's runs (poll, status check, reconciliation) and a connection's exclusive steps (the retail
-   * shift) run in one process at a time across all replicas (a lease in the database, see withRunLock);
-   * in this process a second caller shares the run already going.
-   */
-  function exclusive<T>(task: string, run: (signal: AbortSignal) => Promise<T>, skipIfDoneWithinMs?: number): Promise<RunLockOutcome<T>> {
-    const running = runningTasks.get(task);
-    if (running !== undefined) return running as Promise<RunLockOutcome<T>>;
-    const started = withRunLock(db, task, config.worker.lease, owner, (lost) => run(AbortSignal.any([shutdown.signal, lost])), {
-      now: () => clock.now(),
-      ...(skipIfDoneWithinMs === undefined ? {} : { skipIfDoneWithinMs }),
-    }).finally(() => runningTasks.delete(task));
-    runningTasks.set(task, started);
-    return started;
-  }
-  function ranOrBusy<T>(what: string, outcome: RunLockOutcome<T>): T {
-    if (outcome.ran) return outcome.value;
-    if (outcome.reason === 'recent') throw retryable('RUN_LOCKED', `the ${what} has just been done by another process; try again in a moment`);
-    throw retryable('RUN_LOCKED', `the ${what} is already running in another process (held by ${outcome.holder ?? 'an unknown owner'}); try again when it has finished`);
-  }
-  function routeNamed(name: string): RouteRuntime {
-    const route = routes.get(name);
-    if (route === undefined) throw new Error(`no enabled route named "${name}"`);
-    return route;
-  }
+  const routeRuns = new RouteRuns({ routes, exclusive, runs: ops.runs });
 
   async function poll(route: RouteRuntime, signal: AbortSignal, onProgress?: (summary: PollSummary) => void): Promise<PollSummary> {
     const summary = await pollRoute({ db, clock, logger, onProgress }, route, signal);
@@ -262,46 +254,24 @@ export async function createApp(options: AppOptions): Promise<App> {
     return summary;
   }
 
-  const summaries = { poll: pollCounts, statusCheck: statusCheckCounts, reconcile: reconcileCounts } as const;
-  const lockNames: Record<RunTask, string> = { poll: 'poll', statusCheck: 'status', reconcile: 'reconcile' };
-  const taskNames: Record<RunTask, string> = { poll: 'poll', statusCheck: 'status check', reconcile: 'status reconciliation' };
-
-  const manualRuns = new Map<string, Promise<unknown>>();
-  /**
-   * A run asked for now (CLI, admin API): recorded at once (the admin API shows it running), shared by
-   * callers in this process, and refused with RUN_LOCKED while another process runs it.
-   */
-  function runNow<T>(name: string, task: RunTask, run: (route: RouteRuntime, signal: AbortSignal) => Promise<T>): Promise<T> {
-    const route = routeNamed(name);
-    const lock = `${lockNames[task]}:${name}`;
-    const running = manualRuns.get(lock);
-    if (running !== undefined) return running as Promise<T>;
-    const summarize = summaries[task] as (result: T) => Record<string, number>;
-    const started = ops.runs
-      .track(name, task, async () => ranOrBusy(`${taskNames[task]} of route "${name}"`, await exclusive(lock, (signal) => run(route, signal))), summarize)
-      .finally(() => manualRuns.delete(lock));
-    manualRuns.set(lock, started);
-    return started;
-  }
-
   function pollNow(name: string, options: RunOptions<PollSummary> = {}): Promise<PollSummary> {
-    return runNow(name, 'poll', (route, signal) => poll(route, signal, options.onProgress));
+    return routeRuns.now(name, 'poll', (route, signal) => poll(route, signal, options.onProgress));
   }
 
   function checkStatusNow(name: string, options: RunOptions<StatusCheckSummary> = {}): Promise<StatusCheckSummary> {
-    return runNow(name, 'statusCheck', (route, signal) => checkStatus(route, signal, options.onProgress));
+    return routeRuns.now(name, 'statusCheck', (route, signal) => checkStatus(route, signal, options.onProgress));
   }
 
   function reconcileNow(name: string, run: RunOptions<ReconcileSummary> & { days?: number } = {}): Promise<ReconcileSummary> {
-    return runNow(name, 'reconcile', (route, signal) => reconcile(route, signal, run));
+    return routeRuns.now(name, 'reconcile', (route, signal) => reconcile(route, signal, run));
   }
 
   function scheduledPoll(name: string): Promise<PollSummary> {
-    return runNow(name, 'poll', pollThenClose);
+    return routeRuns.now(name, 'poll', pollThenClose);
   }
 
   async function queueExports(name: string, sourceIds: readonly string[]): Promise<EnqueueOutcome[]> {
-    const route = routeNamed(name);
+    const route = routeRuns.route(name);
     const outcomes: EnqueueOutcome[] = [];
     for (const sourceId of sourceIds) {
       const { outcome } = await enqueueExport(db, route, { sourceId, number: null, revision: null, via: 'manual', snapshot: null }, clock.now());
@@ -312,7 +282,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
 
   function sessionOf(name: string): SalesSession {
-    const route = routeNamed(name);
+    const route = routeRuns.route(name);
     const session = route.destination.session;
     if (session === undefined) throw new Error(`route ${name}: ${route.to} has no sales session (retail shift) to open or close`);
     return session;
@@ -335,45 +305,20 @@ export async function createApp(options: AppOptions): Promise<App> {
     return sessionCall(name, (session, signal) => session.close(signal));
   }
 
-  /**
-   * Every replica has its own timer; the lock lets one of them run at a time, and a run completed
-   * within half a period elsewhere makes the others skip theirs, so a route runs about once per period.
-   */
-  function scheduledTask(task: string, periodMs: number, route: RouteRuntime, run: (route: RouteRuntime, signal: AbortSignal) => Promise<unknown>): AsyncTask {
-    return new AsyncTask(
-      task,
-      async () => {
-        const outcome = await exclusive(task, (signal) => run(route, signal), Math.floor(periodMs / 2));
-        if (!outcome.ran) logger.debug({ task, ...outcome }, 'scheduled run skipped: another replica runs it or has just run it');
-      },
-      (err) => {
-        if (shutdown.signal.aborted) logger.info({ task }, 'scheduled run interrupted by the shutdown; what it committed stays');
-        else logger.error({ err, task, route: route.name }, 'scheduled run failed; the next one will try again');
-      },
-    );
-  }
+  const pruneNow = (onProgress?: (summary: PruneSummary) => void): Promise<PruneSummary> =>
+    exclusive.runOrRefuse(pruneLockName, 'pruning of the store', (signal) => pruner.run(signal, onProgress));
 
   if (options.schedule === true) {
-    await http.register(fastifySchedule);
-    // preventOverrun: a slow run is never started twice at once in this process.
-    const schedule = (id: string, timing: { every: number; cron?: string | undefined }, route: RouteRuntime, run: (route: RouteRuntime, signal: AbortSignal) => Promise<unknown>, runImmediately = false): void => {
-      if (timing.cron !== undefined) {
-        http.scheduler.addCronJob(new CronJob({ cronExpression: timing.cron }, scheduledTask(id, cronPeriodMs(timing.cron), route, run), { id, preventOverrun: true }));
-      } else {
-        http.scheduler.addSimpleIntervalJob(new SimpleIntervalJob({ milliseconds: timing.every, runImmediately }, scheduledTask(id, timing.every, route, run), { id, preventOverrun: true }));
-      }
-    };
-    // A scheduled run is recorded only when this replica runs it (not when it skips it for another).
-    const recorded =
-      <T>(task: RunTask, run: (route: RouteRuntime, signal: AbortSignal) => Promise<T>) =>
-      (route: RouteRuntime, signal: AbortSignal): Promise<T> =>
-        ops.runs.track(route.name, task, () => run(route, signal), summaries[task] as (result: T) => Record<string, number>);
-    for (const route of routes.values()) {
-      const { poll: polling, statusCheck, reconcile: reconciling } = route.config;
-      if (polling !== false) schedule(`poll:${route.name}`, polling, route, recorded('poll', pollThenClose), true);
-      if (statusCheck !== false && route.destination.readStatus !== undefined) schedule(`status:${route.name}`, statusCheck, route, recorded('statusCheck', checkStatus));
-      if (reconciling !== false && canReconcile(route)) schedule(`reconcile:${route.name}`, reconciling, route, recorded('reconcile', reconcile));
-    }
+    await startScheduler(http);
+    schedulePruning(http, { exclusive, logger, shutdown: shutdown.signal }, config.retention.every, (signal) => pruner.run(signal));
+    scheduleRouteRuns(http, {
+      routes,
+      exclusive,
+      runs: ops.runs,
+      logger,
+      shutdown: shutdown.signal,
+      work: { poll: pollThenClose, statusCheck: (route, signal) => checkStatus(route, signal), reconcile: (route, signal) => reconcile(route, signal) },
+    });
   }
 
   let started = false;
@@ -387,7 +332,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     recorder,
     ops,
     async start() {
-      const address = await http.listen({ host: config.http.host, port: config.http.port });
+      // Node's default backlog (511) drops the connections of a larger burst, and their senders try
+      // again only after a second: past Odoo's patience. The system caps it (net.core.somaxconn).
+      const address = await http.listen({ host: config.http.host, port: config.http.port, backlog: 4096 });
       engine.start();
       started = true;
       return address;
@@ -399,15 +346,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     queueExports,
     openSession,
     closeSession,
+    pruneNow,
+    storeSize: () => pruner.size(),
     async stop(graceMs = config.shutdownGrace) {
       shutdown.abort(new Error('service is shutting down'));
       // Also stops the scheduler; webhooks arriving meanwhile get 503 (the poll catches them later).
       await http.close();
       // An aborted poll or status check has committed whole pages only; the next run goes on from there.
-      await Promise.allSettled(runningTasks.values());
+      await exclusive.settled();
       if (started) await engine.stop(graceMs);
       await recorder.flush();
       for (const connection of connections.values()) await connection.close?.();
+      if (intakeDb !== db) await intakeDb.destroy();
       await db.destroy();
     },
   };

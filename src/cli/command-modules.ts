@@ -6,6 +6,7 @@ export { createApp } from '../app.js';
 export { builtinConnectors } from '../connectors/index.js';
 export { ConfigError, loadConfigFile } from '../config/load.js';
 export { migrate, openDatabase } from '../store/db.js';
+export { vacuumFully } from '../store/retention.js';
 export { getBinding } from '../store/bindings.js';
 export { listJobs, retryDeadJob } from '../store/jobs.js';
 export { pollCounts, reconcileCounts, statusCheckCounts } from '../ops/run-summaries.js';

@@ -22,6 +22,10 @@ Usage:
                                               correct the source status (and charges) kept on destination documents
   order-bridge moysklad shift open|close ROUTE [--config PATH]
                                               open (or reuse) / close the retail shift the route sells into
+  order-bridge prune [--vacuum] [--config PATH]
+                                              remove what is older than its retention window now;
+                                              --vacuum then rewrites the store without its free space
+                                              (stop the service first; SQLite: takes the store's size again on disk)
   order-bridge jobs         [--config PATH] [--state pending|running|done|dead] [--route ROUTE]
   order-bridge retry JOB_ID [--config PATH]   put a dead job back in the queue
   order-bridge demo         [--keep]          run the Odoo → Ysell demo against local stand-ins
@@ -83,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
       state: { type: 'string' },
       route: { type: 'string' },
       days: { type: 'string' },
+      vacuum: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -101,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
     return runSandbox({ keep: values.keep });
   }
 
-  const { builtinConnectors, loadConfigFile, ConfigError, createApp, createLogger, migrate, openDatabase, getBinding, listJobs, retryDeadJob, pollCounts, reconcileCounts, statusCheckCounts, Progress } =
+  const { builtinConnectors, loadConfigFile, ConfigError, createApp, createLogger, migrate, openDatabase, getBinding, listJobs, retryDeadJob, pollCounts, reconcileCounts, statusCheckCounts, Progress, vacuumFully } =
     await commandModules();
   const registry = builtinConnectors();
   const path = configPath(values.config);
@@ -199,6 +204,7 @@ async function main(argv: string[]): Promise<number> {
           else if (job?.state === 'pending' && job.lastErrorCode === 'WAITING_AT_SOURCE') console.log(`${id}: waiting: ${job.lastError ?? ''} (order-bridge serve goes on with it)`);
           else if (job?.state === 'pending') console.log(`${id}: not exported yet, attempt ${job.attempts} failed: ${job.lastError ?? 'unknown error'} (order-bridge serve retries it at ${new Date(job.runAfter).toISOString()})`);
           else if (job?.state === 'running') console.log(`${id}: being exported by another process`);
+          else if (binding?.stage === 'skipped') console.log(`${id}: not exported: ${binding.lastError ?? 'skipped'}`);
           else console.log(`${id}: ${binding?.stage ?? 'not queued'}${binding?.lastError ? `: ${binding.lastError}` : ''}`);
         }
         return notDone === 0 ? 0 : 1;
@@ -232,6 +238,20 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       });
     }
+    case 'prune':
+      return withApp(config, async (app) => {
+        const before = await app.storeSize();
+        const progress = new Progress({ label: 'prune', stream: process.stderr });
+        const summary = await app.pruneNow((sofar) => progress.update({ ...sofar.removed, freedMiB: Math.round(sofar.freedBytes / 1048576) }));
+        progress.finish({ ...summary.removed, freedMiB: Math.round(summary.freedBytes / 1048576) });
+        if (values.vacuum) await vacuumFully(app.db);
+        const after = await app.storeSize();
+        const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+        const removed = Object.entries(summary.removed).map(([kind, n]) => `${kind} ${n}`).join(', ');
+        console.log(`removed: ${removed}`);
+        console.log(`store: ${mib(before.bytes)} before, ${mib(after.bytes)} now${after.freeBytes === null ? '' : ` (${mib(after.freeBytes)} of it free for new rows)`}`);
+        return 0;
+      });
     case 'jobs':
       return withApp(config, async (app) => {
         const jobs = await listJobs(app.db, {

@@ -47,8 +47,24 @@ function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: PropertyKey
   return value;
 }
 
+/**
+ * The database password belongs in the environment, like every other secret: a PostgreSQL URL may carry
+ * one only through a ${NAME} placeholder, never written out in the file.
+ */
+function literalDatabasePassword(raw: unknown): string | null {
+  const database = (raw as { database?: { client?: unknown; connection?: unknown } } | null)?.database;
+  if (database?.client !== 'pg' || typeof database.connection !== 'string' || database.connection.includes('${')) return null;
+  try {
+    return new URL(database.connection).password === '' ? null : 'database.connection: holds a password; put the whole URL (or the password) in an environment variable, e.g. "${DATABASE_URL}"';
+  } catch {
+    return null;
+  }
+}
+
 export function parseConfig(raw: unknown, registry: ConnectorRegistry, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
   const problems: string[] = [];
+  const literal = literalDatabasePassword(raw);
+  if (literal !== null) problems.push(literal);
   const substituted = substituteEnv(raw, env, [], problems);
   const parsed = configSchema.safeParse(substituted);
   if (!parsed.success) throw new ConfigError([...problems, ...issuesOf(parsed.error, [])]);
@@ -105,7 +121,8 @@ export function loadConfigFile(path: string, registry: ConnectorRegistry, env: N
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Editors on Windows save UTF-8 with a byte order mark, which JSON.parse refuses.
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new ConfigError([`(file): ${path} is not valid JSON: ${(err as Error).message}`]);
   }

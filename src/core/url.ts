@@ -15,6 +15,9 @@ export function checkExternalUrl(raw: string): string | null {
   } catch {
     return 'is not a valid URL';
   }
+  // Credentials have settings of their own (secret, apiKey, token), filled from the environment; in a URL
+  // they would reach every log line and exchange row that shows it.
+  if (url.username !== '' || url.password !== '') return 'must not contain a user name or password (put credentials in their own setting, from an environment variable)';
   if (url.protocol === 'https:') return null;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null;
   return 'must use https:// (plain http is accepted only for localhost)';

@@ -43,6 +43,11 @@ export interface JobEngineOptions {
   scrub: (text: string) => string;
   /** Awaited before a job's outcome is written, so its exchange log rows are stored with it. */
   beforeOutcome?: () => Promise<void>;
+  /**
+   * While this says so, no new job is started (running ones go on): webhooks are being stored, and their
+   * answers, which Odoo waits 1 s for, go before work that can wait. Call wake() when it stops.
+   */
+  holdClaims?: () => boolean;
   random?: () => number;
 }
 
@@ -118,7 +123,7 @@ export class JobEngine {
     while (this.running) {
       const free = concurrency - this.active.size;
       let claimed = 0;
-      if (free > 0) {
+      if (free > 0 && this.options.holdClaims?.() !== true) {
         try {
           const jobs = await this.claim(free);
           for (const job of jobs) this.launch(job);

@@ -213,3 +213,15 @@ export function runView(run: RunRecord | null): z.infer<typeof runSchema> | null
   if (run === null) return null;
   return { startedAt: iso(run.startedAt), finishedAt: iso(run.finishedAt), outcome: run.outcome, summary: run.summary, error: run.error };
 }
+
+export const storeResponse = z.object({
+  client: z.enum(['sqlite', 'pg']),
+  bytes: z.number().int().describe('what the store takes on disk: the SQLite file and its write-ahead log, or the PostgreSQL database'),
+  freeBytes: z.number().int().nullable().describe('SQLite: free pages inside the file, reused for new rows and given back to the disk by the pruning'),
+  tables: z.record(z.string(), z.number().int()).nullable().describe('PostgreSQL: each table with its indexes, in bytes'),
+  retention: z.record(z.string(), z.string()).describe('how long each kind of record is kept (retention in the configuration)'),
+  lastPrune: z
+    .object({ startedAt: time, finishedAt: time, removed: counts, freedBytes: z.number().int() })
+    .nullable()
+    .describe('the last pruning this process ran (null: none since the start)'),
+});

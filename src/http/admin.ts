@@ -1,5 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import type { RetentionConfig } from '../config/schema.js';
+import { formatDuration } from '../config/duration.js';
 import type { Clock } from '../core/clock.js';
+import type { PruneSummary } from '../ops/prune.js';
+import type { StoreSize } from '../store/retention.js';
 import type { RunTask, RunTracker } from '../ops/runs.js';
 import { pollCursorName } from '../routes/poll.js';
 import { canReconcile } from '../routes/reconcile.js';
@@ -31,6 +35,7 @@ import {
   runQuery,
   runResponse,
   runView,
+  storeResponse,
 } from './admin-schemas.js';
 import { requireBearer } from './auth.js';
 import type { ZodTypeProvider } from './zod.js';
@@ -50,6 +55,13 @@ export interface RouteControl {
   reconcileNow(route: string): Promise<unknown>;
 }
 
+/** The store's size and its pruning, for GET /admin/store. */
+export interface StoreControl {
+  size(): Promise<StoreSize>;
+  lastPrune(): PruneSummary | null;
+  retention: RetentionConfig;
+}
+
 export interface AdminDeps {
   db: Database;
   clock: Clock;
@@ -61,6 +73,7 @@ export interface AdminDeps {
   connectionTypes: Readonly<Record<string, string>>;
   runs: RunTracker;
   control: RouteControl;
+  store: StoreControl;
 }
 
 const security = [{ adminToken: [] }];
@@ -236,6 +249,30 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
             binding: binding === null ? null : bindingView(binding),
             jobs: jobs.map((job) => ({ ...jobView(job, number), history: attempts.filter((a) => a.jobId === job.id).map(attemptView) })),
             exchanges: exchanges.map(exchangeView),
+          };
+        },
+      );
+
+      admin.get(
+        '/store',
+        { schema: { tags: ['admin'], security, summary: "The store's size on disk, how long each kind of record is kept, and the last pruning", response: { 200: storeResponse } } },
+        async () => {
+          const { retention } = deps.store;
+          const last = deps.store.lastPrune();
+          return {
+            ...(await deps.store.size()),
+            retention: {
+              exchanges: formatDuration(retention.exchanges),
+              exchangeBodies: formatDuration(retention.exchangeBodies),
+              statusReads: formatDuration(retention.statusReads),
+              jobAttempts: formatDuration(retention.jobAttempts),
+              finishedJobs: formatDuration(retention.finishedJobs),
+              every: formatDuration(retention.every),
+            },
+            lastPrune:
+              last === null
+                ? null
+                : { startedAt: new Date(last.startedAt).toISOString(), finishedAt: new Date(last.finishedAt).toISOString(), removed: last.removed, freedBytes: last.freedBytes },
           };
         },
       );

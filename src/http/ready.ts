@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ConnectionContact, ContactTracker } from '../ops/contacts.js';
-import type { Database } from '../store/db.js';
 import type { ZodTypeProvider } from './zod.js';
 
 const connectionSchema = z.object({
@@ -16,13 +15,19 @@ const connectionSchema = z.object({
 
 const readinessSchema = z
   .object({
-    status: z.enum(['ready', 'degraded', 'unavailable']).describe('degraded: a connection is failing; unavailable: the database does not answer'),
-    database: z.object({ status: z.enum(['ok', 'unreachable']), ms: z.number().int() }),
+    status: z.enum(['ready', 'degraded', 'unavailable']).describe('degraded: a connection is failing; unavailable: the database cannot take work'),
+    database: z.object({
+      status: z.enum(['ok', 'unreachable']).describe('unreachable: the queue could not be read, a write could not be made, or the disk is full'),
+      ms: z.number().int(),
+    }),
     connections: z.array(connectionSchema),
   })
   .describe('Readiness: the database and the last contact with each configured connection');
 
 export type Readiness = z.infer<typeof readinessSchema>;
+
+/** Reads the queue and makes a write that is rolled back; throws when the store cannot take work. */
+export type StoreProbe = () => Promise<void>;
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
@@ -59,26 +64,59 @@ export async function checkReadiness(probe: () => Promise<unknown>, contacts: re
   return { status, database: { status: databaseOk ? 'ok' : 'unreachable', ms: Math.round(performance.now() - started) }, connections };
 }
 
+/**
+ * /ready is open to anyone, so its cost is bounded whatever the rate of calls: one probe at a time (callers
+ * meanwhile share it, also one that hangs), and an answer younger than `reuseMs` is given again.
+ */
+export function sharedProbe(probe: StoreProbe, reuseMs: number, now: () => number = () => performance.now()): StoreProbe {
+  let running: Promise<void> | null = null;
+  let last: { at: number; error: unknown } | null = null;
+  return () => {
+    if (last !== null && now() - last.at < reuseMs) return last.error === null ? Promise.resolve() : Promise.reject(last.error);
+    if (running === null) {
+      running = probe()
+        .then(
+          () => (last = { at: now(), error: null }),
+          (err: unknown) => (last = { at: now(), error: err }),
+        )
+        .then((settled) => {
+          running = null;
+          if (settled.error !== null) throw settled.error;
+        });
+    }
+    return running;
+  };
+}
+
 export interface ReadyDeps {
-  db: Database;
+  probe: StoreProbe;
   contacts: ContactTracker;
   /** A database that does not answer within this time counts as unreachable. */
   probeTimeoutMs: number;
 }
 
 export function registerReady(app: FastifyInstance, deps: ReadyDeps): void {
+  const probe = sharedProbe(deps.probe, 1000);
   app.withTypeProvider<ZodTypeProvider>().get(
     '/ready',
     {
       schema: {
         tags: ['operations'],
-        summary: 'Readiness: 200 when the database answers (status ready or degraded), 503 when it does not',
+        summary: 'Readiness: 200 when the database can take work (status ready or degraded), 503 when it cannot',
         response: { 200: readinessSchema, 503: readinessSchema },
       },
     },
     async (request, reply) => {
-      const readiness = await checkReadiness(() => deps.db.raw('select 1'), deps.contacts.snapshot(), deps.probeTimeoutMs);
-      if (readiness.status === 'unavailable') request.log.warn('readiness: the database did not answer');
+      const readiness = await checkReadiness(
+        () =>
+          probe().catch((err: unknown) => {
+            request.log.warn({ err }, 'readiness: the store cannot take work');
+            throw err;
+          }),
+        deps.contacts.snapshot(),
+        deps.probeTimeoutMs,
+      );
+      if (readiness.status === 'unavailable' && readiness.database.ms >= deps.probeTimeoutMs) request.log.warn('readiness: the database did not answer in time');
       return reply.code(readiness.status === 'unavailable' ? 503 : 200).send(readiness);
     },
   );

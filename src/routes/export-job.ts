@@ -1,14 +1,13 @@
 import type { Clock } from '../core/clock.js';
 import { permanent, retryable } from '../core/errors.js';
-import type { FetchedOrder } from '../core/connector.js';
-import type { JobDeferral, JobKind } from '../engine/engine.js';
+import type { DestinationRef, FetchedOrder } from '../core/connector.js';
 import { checkOrderAmounts } from '../core/order-amounts.js';
 import type { Order } from '../core/order.js';
-import type { DestinationRef } from '../core/connector.js';
+import type { JobDeferral, JobKind } from '../engine/engine.js';
 import { getBinding, markBindingCreated, markBindingExported, setBindingError, setBindingStage } from '../store/bindings.js';
 import type { Database } from '../store/db.js';
 import { setJobRevision, type Job } from '../store/jobs.js';
-import { exportPayloadSchema } from './enqueue.js';
+import { exportPayloadSchema, sourceOrderMissing } from './enqueue.js';
 import type { RouteRuntime } from './runtime.js';
 
 /** How often a webhook job re-reads an order that its webhook called confirmed before believing otherwise. */
@@ -99,9 +98,12 @@ export function exportJobKind(deps: ExportJobDeps): JobKind {
         fetched = (await route.source.fetchOrders([sourceId], signal)).get(sourceId);
       }
       if (fetched === undefined) {
-        throw permanent('SOURCE_ORDER_MISSING', `order ${sourceId} no longer exists in ${route.from}`, {
-          context: { system: route.from, sourceId },
-        });
+        // Nothing to export and nobody to tell (a made-up or deleted id): skipped, not dead. A webhook
+        // naming it again is answered from the binding; a poll that lists it after all queues it again.
+        const reason = `${route.from} has no order ${sourceId}`;
+        await setBindingStage(db, route.name, sourceId, { stage: 'skipped', lastError: reason, lastErrorCode: sourceOrderMissing }, clock.now());
+        logger.info({ reason }, 'order not exported: the source does not have it');
+        return;
       }
       if (fetched.revision !== job.revision) await setJobRevision(db, job.id, fetched.revision);
       if (fetched.kind === 'skip' && payload.via === 'webhook' && job.attempts < uncommittedAttempts) {

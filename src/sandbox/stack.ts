@@ -22,6 +22,10 @@ export interface StackOptions {
   /** Extra settings merged into the route (e.g. maxAttempts, poll). */
   route?: Record<string, unknown>;
   worker?: Record<string, unknown>;
+  /** Extra http settings (timeouts, body limit). */
+  http?: Record<string, unknown>;
+  /** Extra retention settings. */
+  retention?: Record<string, unknown>;
   odooFields?: Record<string, unknown>;
   /** Extra settings merged into the Odoo connection (e.g. serials, delivery). */
   odoo?: Record<string, unknown>;
@@ -88,8 +92,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const raw = {
     database: options.database ?? { client: 'sqlite', filename: join(dir, 'order-bridge.sqlite') },
-    http: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: 0, ...options.http },
     log: { level: 'silent' },
+    ...(options.retention ? { retention: options.retention } : {}),
     ...(options.adminToken ? { admin: { token: options.adminToken } } : {}),
     worker: { concurrency: 4, lease: '10s', idlePoll: '50ms', backoffBase: '20ms', backoffMax: '500ms', ...options.worker },
     connections: {

@@ -20,6 +20,8 @@ export interface Binding {
   destinationStatus: string | null;
   stage: BindingStage;
   lastError: string | null;
+  /** Why it was skipped or failed, as a code (e.g. SOURCE_ORDER_MISSING). */
+  lastErrorCode: string | null;
   createdAt: number;
   updatedAt: number;
   exportedAt: number | null;
@@ -37,6 +39,7 @@ interface BindingRecord {
   destination_status: string | null;
   stage: BindingStage;
   last_error: string | null;
+  last_error_code: string | null;
   created_at: number;
   updated_at: number;
   exported_at: number | null;
@@ -55,6 +58,7 @@ function toBinding(row: BindingRecord): Binding {
     destinationStatus: row.destination_status,
     stage: row.stage,
     lastError: row.last_error,
+    lastErrorCode: row.last_error_code ?? null,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     exportedAt: row.exported_at === null ? null : Number(row.exported_at),
@@ -92,6 +96,50 @@ export async function ensureBinding(
   return toBinding(row);
 }
 
+/** Rows per statement in bulk writes: well inside SQLite's limit on bound values. */
+const chunk = 200;
+
+export function bindingKey(route: string, sourceId: string): string {
+  return `${route}\n${sourceId}`;
+}
+
+/**
+ * ensureBinding for many orders at once (the webhook intake's group commit): two statements per chunk
+ * instead of two per order. Returns the bindings as stored, keyed by `bindingKey(route, sourceId)`.
+ */
+export async function ensureBindings(
+  db: Db,
+  keys: readonly { route: string; sourceId: string; sourceNumber: string | null }[],
+  now: number,
+): Promise<Map<string, Binding>> {
+  const found = new Map<string, Binding>();
+  const firsts = new Map<string, (typeof keys)[number]>();
+  for (const k of keys) if (!firsts.has(bindingKey(k.route, k.sourceId))) firsts.set(bindingKey(k.route, k.sourceId), k);
+  const unique = [...firsts.values()];
+  for (let i = 0; i < unique.length; i += chunk) {
+    const part = unique.slice(i, i + chunk);
+    await db('bindings')
+      .insert(part.map((k) => ({ route: k.route, source_id: k.sourceId, source_number: k.sourceNumber, stage: 'queued', created_at: now, updated_at: now })))
+      .onConflict(['route', 'source_id'])
+      .ignore();
+    const byRoute = new Map<string, string[]>();
+    for (const k of part) byRoute.set(k.route, [...(byRoute.get(k.route) ?? []), k.sourceId]);
+    for (const [route, ids] of byRoute) {
+      const rows = await db<BindingRecord>('bindings').where({ route }).whereIn('source_id', ids);
+      for (const row of rows) found.set(bindingKey(row.route, row.source_id), toBinding(row));
+    }
+  }
+  for (const k of unique) {
+    const binding = found.get(bindingKey(k.route, k.sourceId));
+    if (binding === undefined) throw new Error(`binding ${k.route}/${k.sourceId} vanished while being created`);
+    if (binding.sourceNumber === null && k.sourceNumber !== null) {
+      await db('bindings').where({ id: binding.id }).update({ source_number: k.sourceNumber });
+      binding.sourceNumber = k.sourceNumber;
+    }
+  }
+  return found;
+}
+
 export async function getBinding(db: Db, route: string, sourceId: string): Promise<Binding | null> {
   const row = await db<BindingRecord>('bindings').where({ route, source_id: sourceId }).first();
   return row === undefined ? null : toBinding(row);
@@ -101,10 +149,10 @@ export async function setBindingStage(
   db: Db,
   route: string,
   sourceId: string,
-  change: { stage: BindingStage; lastError?: string | null; sourceNumber?: string | null },
+  change: { stage: BindingStage; lastError?: string | null; lastErrorCode?: string | null; sourceNumber?: string | null },
   now: number,
 ): Promise<void> {
-  const update: Record<string, unknown> = { stage: change.stage, updated_at: now };
+  const update: Record<string, unknown> = { stage: change.stage, updated_at: now, last_error_code: change.lastErrorCode ?? null };
   if (change.lastError !== undefined) update['last_error'] = change.lastError;
   if (change.sourceNumber !== undefined && change.sourceNumber !== null) update['source_number'] = change.sourceNumber;
   // An order that reached the destination stays there whatever happens to a later job about it; one
@@ -135,6 +183,7 @@ export async function markBindingExported(
     destination_id: result.destinationId,
     destination_status: result.destinationStatus,
     last_error: null,
+    last_error_code: null,
     exported_at: now,
     updated_at: now,
   });

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import knex, { type Knex } from 'knex';
@@ -42,16 +42,21 @@ const migrationSource: Knex.MigrationSource<string> = {
 
 let pgTypesSet = false;
 
-export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+/**
+ * Opens the store. `connections` caps the PostgreSQL pool below `poolMax` (SQLite always has one
+ * connection per handle): the webhook intake opens a handle of its own with one, so that its writes never
+ * queue behind the jobs' and the exchange log's.
+ */
+export async function openDatabase(config: DatabaseConfig, options: { connections?: number } = {}): Promise<Database> {
   if (config.client === 'pg') {
     if (!pgTypesSet) {
       // bigint columns hold epoch milliseconds, far inside Number's exact range; count() is bigint too.
       pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
       pgTypesSet = true;
     }
-    return knex({ client: 'pg', connection: config.connection, pool: { min: 0, max: config.poolMax } });
+    return knex({ client: 'pg', connection: config.connection, pool: { min: 0, max: options.connections ?? config.poolMax } });
   }
-  if (config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
+  if (config.filename !== ':memory:') checkSqliteFile(config.filename);
   const db = knex({
     client: 'sqlite3',
     connection: { filename: config.filename },
@@ -71,16 +76,64 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
               return;
             }
             if (e2) return done(e2, conn);
-            conn.run('PRAGMA synchronous = NORMAL', (e3) => done(e3, conn));
+            // journal_size_limit: the log file shrinks back after a checkpoint instead of keeping its largest size.
+            conn.run('PRAGMA synchronous = NORMAL', (e3) => (e3 ? done(e3, conn) : conn.run('PRAGMA journal_size_limit = 67108864', (e4) => done(e4, conn))));
           });
         conn.run('PRAGMA busy_timeout = 10000', (e1) => {
           if (e1) return done(e1, conn);
-          toWal(200);
+          // Takes effect only in a file that has no table yet: the pages the pruning frees can then be
+          // given back to the disk (src/store/retention.ts). Older files: order-bridge prune --vacuum.
+          conn.run('PRAGMA auto_vacuum = INCREMENTAL', (e5) => (e5 ? done(e5, conn) : toWal(200)));
         });
       },
     },
   });
+  try {
+    // Opens the file now, and reads its schema: a file that is not a database fails here, named.
+    await db.raw('select count(*) as tables from sqlite_master');
+  } catch (err) {
+    await db.destroy();
+    throw new Error(`cannot open the SQLite database ${config.filename}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
   return db;
+}
+
+/** How long a 0-byte database file may be another process's brand-new one, still being set up. */
+const freshFileMs = 10_000;
+
+/**
+ * The folder is made if missing. A path that is a folder, or a database file of 0 bytes that is not brand
+ * new, is refused: an empty file is what a failed copy or restore, or a full disk, leaves behind, and
+ * starting on it as on a new database would forget every order already exported.
+ */
+function checkSqliteFile(filename: string): void {
+  try {
+    mkdirSync(dirname(filename), { recursive: true });
+  } catch (err) {
+    throw new Error(`cannot make the folder of the SQLite database ${filename}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+  let stat;
+  try {
+    stat = statSync(filename);
+  } catch {
+    return;
+  }
+  if (stat.isDirectory()) throw new Error(`cannot open the SQLite database ${filename}: it is a folder (database.filename names the file)`);
+  if (stat.size === 0 && Date.now() - stat.mtimeMs > freshFileMs) {
+    throw new Error(
+      `the SQLite database ${filename} is empty (0 bytes), as a failed copy or a full disk leaves a file: if it held order-bridge's data, restore it from a backup; to start a new database, delete the file`,
+    );
+  }
+}
+
+/** The size of SQLite's write-ahead log beside the file (0 when there is none, and for PostgreSQL). */
+export function walFileBytes(config: DatabaseConfig): number {
+  if (config.client !== 'sqlite' || config.filename === ':memory:') return 0;
+  try {
+    return statSync(`${config.filename}-wal`).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** Any constant: the key of the PostgreSQL advisory lock that migrations take. */

@@ -1,3 +1,4 @@
+import { packBodies, unpackBodies } from '../exchange/bodies.js';
 import { whereGiven, type Database } from './db.js';
 
 export interface StoredExchange {
@@ -26,6 +27,8 @@ export interface ExchangeRecord {
   url: string;
   request_body: string;
   response_body: string;
+  /** The two bodies, compressed (src/exchange/bodies.ts); null in rows written before, which have them in the text columns. */
+  bodies: Buffer | Uint8Array | null;
   http_status: number | null;
   fault: string | null;
   error: string | null;
@@ -38,12 +41,14 @@ export interface ExchangeRecord {
 
 export async function insertExchanges(db: Database, exchanges: readonly NewExchange[]): Promise<void> {
   if (exchanges.length === 0) return;
-  const rows = exchanges.map((e) => ({
+  const bodies = await Promise.all(exchanges.map((e) => packBodies(e.requestBody, e.responseBody)));
+  const rows = exchanges.map((e, i) => ({
     connector: e.connector,
     operation: e.operation,
     url: e.url,
-    request_body: e.requestBody,
-    response_body: e.responseBody,
+    request_body: '',
+    response_body: '',
+    bodies: bodies[i],
     http_status: e.httpStatus,
     fault: e.fault,
     error: e.error,
@@ -53,7 +58,7 @@ export async function insertExchanges(db: Database, exchanges: readonly NewExcha
     source_id: e.sourceId,
     job_id: e.jobId,
   }));
-  // SQLite allows 999 bound variables per statement by default builds; 14 columns × 50 rows stays under.
+  // SQLite allows 999 bound variables per statement by default builds; 15 columns × 50 rows stays under.
   for (let i = 0; i < rows.length; i += 50) await db('exchanges').insert(rows.slice(i, i + 50));
 }
 
@@ -71,13 +76,14 @@ export async function listExchanges(db: Database, filter: ExchangeFilter = {}): 
 }
 
 export function toStoredExchange(r: ExchangeRecord): StoredExchange {
+  const [requestBody, responseBody] = r.bodies === null ? [r.request_body, r.response_body] : unpackBodies(r.bodies);
   return {
     id: r.id,
     connector: r.connector,
     operation: r.operation,
     url: r.url,
-    requestBody: r.request_body,
-    responseBody: r.response_body,
+    requestBody,
+    responseBody,
     httpStatus: r.http_status,
     fault: r.fault,
     error: r.error,

@@ -140,6 +140,46 @@ export async function enqueueJob(db: Database | Knex.Transaction, job: NewJob, n
 }
 
 /**
+ * enqueueJob for many jobs at once (the webhook intake's group commit): new keys are inserted in one
+ * statement per chunk; keys that already exist, or come twice, go through enqueueJob one by one, in order.
+ */
+export async function enqueueJobs(db: Database | Knex.Transaction, jobs: readonly NewJob[], now: number): Promise<EnqueueResult[]> {
+  const created = new Map<string, number>();
+  const firsts = new Map<string, NewJob>();
+  for (const job of jobs) if (!firsts.has(job.key)) firsts.set(job.key, job);
+  const toInsert = [...firsts.values()];
+  for (let i = 0; i < toInsert.length; i += 200) {
+    const rows = toInsert.slice(i, i + 200).map((job) => ({
+      key: job.key,
+      kind: job.kind,
+      route: job.route,
+      source_id: job.sourceId,
+      payload: JSON.stringify(job.payload),
+      revision: job.revision,
+      state: 'pending',
+      attempts: 0,
+      max_attempts: job.maxAttempts,
+      run_after: job.runAfter ?? now,
+      created_at: now,
+      updated_at: now,
+    }));
+    const inserted = await db('jobs').insert(rows).onConflict('key').ignore().returning<{ id: number; key: string }[]>(['id', 'key']);
+    for (const row of inserted) created.set(row.key, row.id);
+  }
+  const results: EnqueueResult[] = [];
+  for (const job of jobs) {
+    const id = created.get(job.key);
+    if (id !== undefined) {
+      created.delete(job.key);
+      results.push({ id, outcome: 'created' });
+    } else {
+      results.push(await enqueueJob(db, job, now));
+    }
+  }
+  return results;
+}
+
+/**
  * Takes up to `limit` runnable jobs: pending ones that are due, and running ones whose lease ran out
  * (their process died). One statement, so two workers never take the same job; on PostgreSQL the rows
  * are locked with SKIP LOCKED so that replicas do not wait on each other.

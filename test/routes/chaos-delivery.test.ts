@@ -24,7 +24,7 @@ t.test(`the status check and picking creation survive ${KILLS} SIGKILLs at rando
   const config = writeProcessConfig(dir, odoo, ysell, {
     log: { level: 'debug' },
     worker: { concurrency: 2, lease: '1s', idlePoll: '100ms', backoffBase: '50ms', backoffMax: '500ms', maxAttempts: 100 },
-    routes: [{ name: 'r', from: 'odoo', to: 'ysell', poll: false, statusCheck: { every: '300ms' } }],
+    routes: [{ name: 'r', from: 'odoo', to: 'ysell', poll: false, statusCheck: { every: '1s' } }],
   });
 
   // Sent orders, set up directly (the export has its own chaos test): in Ysell over its API, bound in our store.

@@ -28,6 +28,7 @@ t.test("every connector's base URL must be HTTPS, except on this machine", async
       t.match(problemsAt(schema, field, 'ftp://orders.example.com'), [/must use https|not a valid/], `${type}.${field}: other schemes too`);
       t.same(problemsAt(schema, field, 'https://orders.example.com'), [], `${type}.${field}: https is accepted`);
       t.same(problemsAt(schema, field, 'http://127.0.0.1:8069'), [], `${type}.${field}: http to loopback is accepted (tests, demo)`);
+      t.match(problemsAt(schema, field, 'https://user:pass@orders.example.com'), [/must not contain a user name or password/], `${type}.${field}: credentials in the URL are refused`);
     }
   }
   t.ok(checked.includes('odoo.url') && checked.includes('ysell.baseUrl'), `checked ${checked.join(', ')}`);

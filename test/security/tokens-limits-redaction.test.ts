@@ -54,15 +54,41 @@ t.test('webhooks refuse a missing, wrong or header-borne token and store nothing
   const { stack } = await stackFor(t);
   const url = `${stack.baseUrl}/hooks/odoo/${ROUTE}`;
   const body = JSON.stringify({ _id: 1, _model: 'sale.order', state: 'sale' });
-  const post = (suffix: string, headers: Record<string, string> = {}) =>
-    fetch(`${url}${suffix}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-  t.equal((await post('')).status, 401);
-  t.equal((await post('?token=')).status, 401);
-  t.equal((await post(`?token=${HOOK_TOKEN.slice(1)}`)).status, 401);
-  t.equal((await post('?token=wrong', { authorization: `Bearer ${HOOK_TOKEN}` })).status, 401);
-  t.equal((await post(`?token=${ADMIN_TOKEN}`)).status, 401, 'the admin token is not a webhook token');
+  const post = (suffix: string, headers: Record<string, string> = {}, path = url) =>
+    fetch(`${path}${suffix}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const unknownRoute = await post(`?token=${HOOK_TOKEN}`, {}, `${stack.baseUrl}/hooks/odoo/no-such-route`);
+  t.equal(unknownRoute.status, 404);
+  const refusal = await unknownRoute.text();
+  const refused: [string, Response][] = [
+    ['no token', await post('')],
+    ['an empty token', await post('?token=')],
+    ['a part of the token', await post(`?token=${HOOK_TOKEN.slice(1)}`)],
+    ['the token in a header only', await post('?token=wrong', { authorization: `Bearer ${HOOK_TOKEN}` })],
+    ['the admin token', await post(`?token=${ADMIN_TOKEN}`)],
+    ['the token twice', await post(`?token=${HOOK_TOKEN}&token=${HOOK_TOKEN}`)],
+    ['the token under another source type', await post(`?token=${HOOK_TOKEN}`, {}, `${stack.baseUrl}/hooks/ozon/${ROUTE}`)],
+  ];
+  for (const [what, response] of refused) {
+    t.equal(response.status, 404, `${what}: refused`);
+    t.equal(await response.text(), refusal, `${what}: the same answer as a route that does not exist`);
+    t.equal(response.headers.get('connection'), 'close', `${what}: the connection is closed`);
+  }
   t.equal((await listJobs(stack.app.db)).length, 0);
   t.equal((await post(`?token=${HOOK_TOKEN}`)).status, 202, 'the right token is let in');
+});
+
+t.test('the webhook token is accepted in any percent-encoding, and shows in no encoding in the access log', async (t) => {
+  const { stack, lines } = await stackFor(t);
+  const encodeAll = (text: string) => [...text].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
+  const hook = (query: string, id: number) =>
+    fetch(`${stack.baseUrl}/hooks/odoo/${ROUTE}?${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ _id: id, _model: 'sale.order', state: 'sale' }) });
+  const spellings = [`%74oken=${HOOK_TOKEN}`, `token=${encodeAll(HOOK_TOKEN)}`, `%54OKEN=x&%74%6f%6b%65%6e=%64${HOOK_TOKEN.slice(1)}`];
+  for (const [i, query] of spellings.entries()) t.equal((await hook(query, 100 + i)).status, 202, `?${query.slice(0, 24)}… is the token`);
+  const accessLog = lines.filter((l) => l.includes('"msg":"request"')).join('\n');
+  t.match(accessLog, /token=\[REDACTED\]/, 'the token parameter is logged, its value blanked');
+  for (const text of [HOOK_TOKEN, encodeAll(HOOK_TOKEN), HOOK_TOKEN.slice(1), encodeAll(HOOK_TOKEN).slice(3)]) {
+    t.notOk(accessLog.includes(text), `the log holds no form of the token (${text.slice(0, 12)}…)`);
+  }
 });
 
 t.test('request bodies have a size limit, checked after the token', async (t) => {
