@@ -34,10 +34,13 @@ import { saleAppOrderSum } from '../../src/sandbox/saleapp/server.js';
  * the delivery address) is filled in so that only money can refuse an order.
  *
  * INVARIANT_RUNS sets the orders generated per pair (120 by default; 1,500 per pair passed when this was
- * written); INVARIANT_REASONS=1 lists why orders were refused, pair by pair.
+ * written); INVARIANT_REASONS=1 lists why orders were refused, pair by pair. The orders come from a fixed
+ * seed, so that the checks that some orders arrive (a rare currency, for Marketsync) cannot fail by chance
+ * on one run in a thousand; INVARIANT_SEED explores others (a failure prints the seed and path to replay).
  */
 
 const RUNS = Number(process.env['INVARIANT_RUNS'] ?? 120);
+const SEED = Number(process.env['INVARIANT_SEED'] ?? 20_261_203);
 
 interface Case {
   fetched: FetchedOrder;
@@ -374,8 +377,10 @@ function checkRefusal(err: unknown, order: Order): string | null {
   return null;
 }
 
+let pairs = 0;
 for (const [sourceName, arbitrary] of Object.entries(sources)) {
   for (const [destinationName, hold] of Object.entries(destinations)) {
+    const pair = pairs++;
     t.test(`${sourceName} → ${destinationName}: the customer's total arrives to the cent, or the order is refused saying why`, async (t) => {
       const outcome = { arrived: 0, refused: 0, skipped: 0 };
       const reasons = new Map<string, number>();
@@ -406,7 +411,7 @@ for (const [sourceName, arbitrary] of Object.entries(sources)) {
           outcome.arrived += 1;
           return true;
         }),
-        { numRuns: RUNS },
+        { numRuns: RUNS, seed: SEED + pair },
       );
       t.pass(`${outcome.arrived} arrived exactly, ${outcome.refused} refused with the amounts, ${outcome.skipped} not for export`);
       if (process.env['INVARIANT_REASONS'] !== undefined) t.comment([...reasons].map(([r, n]) => `${n} × ${r}`).join('\n'));
