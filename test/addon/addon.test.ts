@@ -17,7 +17,7 @@ import { availableModules, standardModels, standardRecords, standardViews } from
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MODULE = 'order_bridge';
-const moduleDir = join(here, '..', '..', 'odoo-addon-stub', MODULE);
+const moduleDir = join(here, '..', '..', 'odoo-addon-stub', '17.0', MODULE);
 
 function moduleFiles(dir: string = moduleDir): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
