@@ -55,7 +55,11 @@ export interface OdooStandard {
 const availableModules = ['base', 'mail', 'uom', 'product', 'sales_team', 'sale', 'sale_management', 'stock', 'base_automation'];
 
 // ir.actions.server.state: odoo/addons/base/models/ir_actions.py, class IrActionsServer. 19.0 adds
-// 'object_copy' (Duplicate Record); 'webhook', webhook_url and webhook_field_ids are in all three.
+// 'object_copy' (Duplicate Record); 'webhook', webhook_url and webhook_field_ids are in all three. None of
+// webhook_field_ids may be a group-restricted field: a constraint in 17.0 and 18.0 (same file), in 19.0 a
+// warning there that base.automation's _check_trigger_state turns into a ValidationError
+// (addons/base_automation/models/base_automation.py). sale.order's name and state have no groups
+// (addons/sale/models/sale_order.py, all three).
 const serverActionStates: Record<Series, readonly string[]> = {
   '17.0': ['object_write', 'object_create', 'code', 'webhook', 'multi'],
   '18.0': ['object_write', 'object_create', 'code', 'webhook', 'multi'],
