@@ -1,10 +1,11 @@
-"""Renders a module's README as Odoo 17 renders the module description in Apps, and prints the docutils
+"""Renders a module's README as Odoo renders the module description in Apps, and prints the docutils
 messages it gives as JSON (an empty list when it renders cleanly).
 
-Odoo 17 reads README.rst, README.md or README.txt, in that order, into the manifest's description when
-the manifest has none (odoo/modules/module.py, README and load_manifest), and ir.module.module._get_desc
-renders it with docutils publish_string and these settings (odoo/addons/base/models/ir_module.py),
-dropping the messages from the page and logging them as warnings. Here they are collected instead."""
+Odoo 17.0, 18.0 and 19.0 read README.rst, README.md or README.txt (19.0: or README), in that order, into
+the manifest's description when the manifest has none (odoo/modules/module.py, README), and
+ir.module.module._get_desc renders it with docutils publish_string and these settings, the same in the
+three series (odoo/addons/base/models/ir_module.py), dropping the messages from the page and logging them
+as warnings. Here they are collected instead."""
 import json
 import sys
 

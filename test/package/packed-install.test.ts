@@ -41,7 +41,9 @@ t.test('the package holds what runs and nothing else', async (t) => {
   const files = new Set(packed.files);
   const sources = [...filesUnder(join(projectRoot, 'src')), ...filesUnder(join(projectRoot, 'migrations'))];
   t.same(sources.flatMap(expectedInPackage).filter((path) => !files.has(path)), [], 'every module and migration compiled, every asset (the admin page) copied');
-  t.ok(files.has('bin/order-bridge.js') && files.has('order-bridge.example.json') && files.has('odoo-addon-stub/order_bridge/__manifest__.py'));
+  t.ok(files.has('bin/order-bridge.js') && files.has('order-bridge.example.json'));
+  for (const series of ['17.0', '18.0', '19.0']) t.ok(files.has(`odoo-addon-stub/${series}/order_bridge/__manifest__.py`), `the Odoo ${series} module`);
+  t.ok(files.has('odoo-addon-stub/README.md'), 'with the page that says which folder is for which Odoo');
   t.ok(files.has('npm-shrinkwrap.json'), 'the dependency tree CI tested goes with it');
   t.same(packed.files.filter((path) => /^(src|test|bench|scripts)\//.test(path) || (path.endsWith('.ts') && !path.endsWith('.d.ts'))), [], 'no source, tests or tooling');
   t.notOk(existsSync(join(projectRoot, 'npm-shrinkwrap.json')), 'the shrinkwrap is removed from the checkout after packing');

@@ -35,9 +35,10 @@ class ResConfigSettings(models.TransientModel):
         self._sync_order_bridge_webhook()
 
     def _sync_order_bridge_webhook(self):
-        # Odoo 17's webhook cannot send headers, so the token rides in the URL; rebuilding that URL
-        # here means nobody edits the server action by hand. sudo: a Sales administrator who saves
-        # other settings may not write server actions, and only writes back what is already stored.
+        # Odoo's webhook (17.0 to 19.0) sends no headers but its own, so the token rides in the URL;
+        # rebuilding that URL here means nobody edits the server action by hand. sudo: a Sales
+        # administrator who saves other settings may not write server actions, and only writes back
+        # what is already stored.
         action = self.env.ref(WEBHOOK_ACTION, raise_if_not_found=False)
         if not action:
             return
