@@ -141,6 +141,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
   }
 
+  for (const [name, connector] of connections) {
+    if (connector.describe !== undefined) ops.contacts.describe(name, () => connector.describe!());
+  }
+
   const routes = new Map<string, RouteRuntime>();
   const sourceTypes = new Map<string, string>();
   for (const route of config.routes.filter((r) => r.enabled)) {

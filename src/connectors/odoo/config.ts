@@ -14,6 +14,11 @@ export const odooConfigSchema = z.strictObject({
   /** An API key (preferred, Odoo 14+) or the password of the integration user. */
   secret: z.string().min(1),
   timeout: durationSchema.default(15_000),
+  /**
+   * How to call Odoo: `auto` uses the JSON-2 API where the server has it (19.0+) and XML-RPC before;
+   * `xmlrpc` and `json2` insist (json2 against a server older than 19.0 is refused with a message).
+   */
+  protocol: z.enum(['auto', 'xmlrpc', 'json2']).default('auto'),
   fields: z
     .strictObject({
       /** product.product field holding the destination's product id. */
