@@ -1,10 +1,8 @@
-import { z } from 'zod';
 import { isIntegrationError, permanent, retryable } from '../../core/errors.js';
-import { HttpJsonClient } from '../../core/http-json.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { Json2Transport } from './json2-transport.js';
 import type { OdooTransport, OdooProtocol } from './transport.js';
-import { dialectFor, type OdooDialect } from './versions.js';
+import { dialectFor, latestSeries, type OdooDialect } from './versions.js';
 import { XmlRpcTransport, type OdooConnectionOptions } from './xmlrpc-transport.js';
 
 export { malformed } from './errors.js';
@@ -36,9 +34,6 @@ export interface ServerVersion {
   server_serie?: string | undefined;
 }
 
-/** `GET /web/version` on 19.0 (addons/web/controllers/webclient.py): no key, `{version, version_info}`. */
-const webVersion = z.looseObject({ version: z.string(), version_info: z.array(z.unknown()).optional() });
-
 /** Errors after which the next call asks the server again what it is: it may have been upgraded meanwhile. */
 const reconnectCodes = new Set(['CONNECTION_FAILED', 'ODOO_ACCESS_DENIED', 'ODOO_BAD_CREDENTIALS']);
 
@@ -53,7 +48,6 @@ const unknownName = /Invalid field|has no attribute|does not exist|unknown model
 export class OdooClient {
   private readonly xmlrpc: XmlRpcTransport;
   private readonly json2: Json2Transport;
-  private readonly web: HttpJsonClient;
   private readonly setting: ProtocolSetting;
   private current: Promise<OdooSession> | null = null;
   private info: OdooConnectionInfo;
@@ -62,14 +56,6 @@ export class OdooClient {
     this.setting = options.protocol ?? 'auto';
     this.xmlrpc = new XmlRpcTransport(options);
     this.json2 = new Json2Transport(options);
-    this.web = new HttpJsonClient({
-      system: 'odoo',
-      label: 'Odoo',
-      baseUrl: options.url,
-      timeoutMs: options.timeoutMs,
-      exchanges: options.exchanges,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
     this.info = { protocol: this.setting, version: null, refused: false };
   }
 
@@ -79,21 +65,17 @@ export class OdooClient {
   }
 
   /**
-   * The server's version: `GET /web/version` where JSON-2 may be used (19.0 answers it without a key, and
-   * it stays when XML-RPC goes); XML-RPC's `common.version` otherwise, and where that GET is not there.
+   * The server's version, from XML-RPC's `common.version` (odoo/service/common.py exp_version, the same on
+   * 17.0–19.0, no credentials). A server whose /xmlrpc is gone (404; Odoo plans to remove it after 19)
+   * is one newer than 19.0 when JSON-2 may be used: it speaks the newest dialect we know.
    */
   async version(signal?: AbortSignal): Promise<ServerVersion> {
-    if (this.setting !== 'xmlrpc') {
-      try {
-        const { data } = await this.web.json(webVersion, { method: 'GET', path: '/web/version', operation: 'GET /web/version', signal });
-        const [major, minor] = data.version_info ?? [];
-        return { server_version: data.version, server_serie: typeof major === 'number' && typeof minor === 'number' ? `${major}.${minor}` : undefined };
-      } catch (err) {
-        // 17.0 and 18.0 have /web/version as a JSON-RPC route only: they answer this GET with an error page.
-        if (!isIntegrationError(err) || err.code === 'CONNECTION_FAILED' || err.code === 'TIMEOUT' || err.code === 'ABORTED') throw err;
-      }
+    try {
+      return await this.xmlrpc.version(signal);
+    } catch (err) {
+      if (this.setting === 'xmlrpc' || !isIntegrationError(err) || err.code !== 'HTTP_404') throw err;
+      return { server_version: `${latestSeries} (XML-RPC is gone)`, server_serie: latestSeries };
     }
-    return this.xmlrpc.version(signal);
   }
 
   session(signal?: AbortSignal): Promise<OdooSession> {

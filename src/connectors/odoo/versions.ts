@@ -56,6 +56,7 @@ const bySeries: Record<number, Omit<OdooDialect, 'series' | 'major'>> = {
 };
 
 export const supportedSeries = Object.keys(bySeries).map((major) => `${major}.0`);
+export const latestSeries = supportedSeries[supportedSeries.length - 1]!;
 
 /**
  * The dialect of a server version as Odoo reports it ("17.0", "19.0+e", "saas~18.3", "18.0-20250101").
