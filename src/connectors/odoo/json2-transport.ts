@@ -156,7 +156,9 @@ export class Json2Transport implements OdooTransport {
       if (concurrencyError.test(`${summary}\n${body.debug ?? ''}`)) {
         return fail(retryable('ODOO_CONCURRENT_UPDATE', `Odoo ${what}: another transaction changed the same records (${summary})`, { context: errContext, detail }));
       }
-      return fail(permanent('ODOO_SERVER_ERROR', `Odoo ${what} failed: ${body.name ? `${body.name}: ` : ''}${summary}`, { context: errContext, detail }));
+      // "builtins.ValueError" → "ValueError", as the last line of an XML-RPC traceback says it.
+      const kind = body.name?.split('.').pop();
+      return fail(permanent('ODOO_SERVER_ERROR', `Odoo ${what} failed: ${kind ? `${kind}: ` : ''}${summary}`, { context: errContext, detail }));
     }
     if (isRetryableHttpStatus(status)) {
       // 5xx from a proxy (or a 500 without Odoo's error body), 429, 408: the server or the way to it is busy.
