@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createApp } from '../app.js';
 import { builtinConnectors } from '../connectors/index.js';
 import { parseConfig } from '../config/load.js';
+import type { OdooVersion } from '../sandbox/odoo/versions.js';
 import { startSandbox, SANDBOX_ODOO_ROUTE, type Sandbox } from '../sandbox/sandbox.js';
 import { listBindings } from '../store/bindings.js';
 import { listJobs } from '../store/jobs.js';
@@ -76,10 +77,10 @@ async function tryEveryRoute(sandbox: Sandbox): Promise<boolean> {
  * (nothing else goes there). Without --keep it tries that configuration, every route polled once, and
  * stops; with --keep the stand-ins run until a signal, for a person to try routes of their own.
  */
-export async function runSandbox(options: { keep: boolean }): Promise<number> {
+export async function runSandbox(options: { keep: boolean; odoo: OdooVersion }): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'order-bridge-sandbox-'));
   const databaseFile = join(dir, 'order-bridge.sqlite');
-  const sandbox = await startSandbox({ databaseFile });
+  const sandbox = await startSandbox({ databaseFile, odooVersion: options.odoo });
   try {
     process.stdout.write(`${JSON.stringify(sandbox.config, null, 2)}\n`);
     console.error(describe(sandbox, databaseFile));

@@ -90,9 +90,11 @@ export class OdooActions {
     const dialect = await this.dialect(signal);
     // Up to 18.0 the order's procurement group is what links a picking to the order (sale_stock:
     // stock.picking.sale_id is related to group_id.sale_id, and group_id to the moves' group_id); 19.0 has
-    // no procurement groups and takes the picking's sale_id as it is given.
+    // no procurement groups: the moves carry the order's stock reference instead.
     const link: Record<string, XmlRpcValue> =
-      dialect.orderLink === 'procurementGroup' ? { group_id: await this.procurementGroup(record, signal) } : {};
+      dialect.orderLink === 'procurementGroup'
+        ? { group_id: await this.procurementGroup(record, signal) }
+        : { reference_ids: [[4, await this.stockReference(record, signal)]] };
     const serialNotes: string[] = [];
     const moves: XmlRpcValue[] = [];
     for (const lineId of record.order_line) {
@@ -139,7 +141,7 @@ export class OdooActions {
           origin: record.name,
           note,
           move_ids: moves,
-          ...(dialect.orderLink === 'pickingSaleId' ? { sale_id: record.id } : {}),
+          ...(dialect.orderLink === 'stockReference' ? { sale_id: record.id } : {}),
         },
       ],
       {},
@@ -159,6 +161,18 @@ export class OdooActions {
     const groupId = Array.isArray(created) ? created[0] : created;
     if (typeof groupId !== 'number') throw malformed('procurement.group.create', `expected an id, got ${JSON.stringify(created)}`);
     return groupId;
+  }
+
+  /** 19.0: the order's stock reference; one is made (as sale_stock makes it at confirmation) when it has none. */
+  private async stockReference(record: SaleOrderRecord, signal: AbortSignal): Promise<number> {
+    const rows = z.array(z.looseObject({ id: z.number().int(), stock_reference_ids: z.array(z.number().int()) }));
+    const [order] = parse(rows, await this.call('sale.order', 'read', [[record.id], ['stock_reference_ids']], {}, signal), 'sale.order.read');
+    const existing = order?.stock_reference_ids[0];
+    if (existing !== undefined) return existing;
+    const created = await this.call('stock.reference', 'create', [{ name: record.name, sale_ids: [[4, record.id]] }], {}, signal);
+    const referenceId = Array.isArray(created) ? created[0] : created;
+    if (typeof referenceId !== 'number') throw malformed('stock.reference.create', `expected an id, got ${JSON.stringify(created)}`);
+    return referenceId;
   }
 
   /** Odoo's own outgoing pickings of the order that are not done, now that Ysell delivered it (opt-in). */

@@ -21,9 +21,11 @@ export interface OdooDialect {
    * How a picking we create is tied to its sale order. Up to 18.0 through the order's procurement group
    * (sale.order.procurement_group_id, stock.move.group_id; stock.picking.sale_id is related to
    * group_id.sale_id in addons/sale_stock/models/stock.py). 19.0 replaced procurement.group by
-   * stock.reference (odoo/odoo commit 2713876, PR #212679) and stock.picking.sale_id is set directly.
+   * stock.reference (odoo/odoo commit 2713876, PR #212679): the moves carry the order's references
+   * (stock.move.reference_ids, sale.order.stock_reference_ids) and the picking's sale_id, which 19.0 lets a
+   * person change (odoo/odoo PR #236194), is given as well.
    */
-  orderLink: 'procurementGroup' | 'pickingSaleId';
+  orderLink: 'procurementGroup' | 'stockReference';
   /**
    * product `type` values that are not goods to ship: `service` everywhere; 18.0 added `combo`, a line
    * whose items come as lines of their own (addons/product/models/product_template.py).
@@ -49,7 +51,7 @@ const bySeries: Record<number, Omit<OdooDialect, 'series' | 'major'>> = {
     saleLineUom: 'product_uom_id',
     partnerPhones: ['phone'],
     moveName: false,
-    orderLink: 'pickingSaleId',
+    orderLink: 'stockReference',
     nonGoodsTypes: ['service', 'combo'],
     json2: true,
   },
