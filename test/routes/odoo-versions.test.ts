@@ -70,6 +70,13 @@ async function run(t: Test, version: OdooVersion, protocol: 'auto' | 'xmlrpc', s
     [catalog.products.lamp, 3, odoo.refs.unitUom],
     [catalog.products.serialized, 2, odoo.refs.unitUom],
   ].sort());
+  const order = odoo.record('sale.order', id)!;
+  if (version === '19.0') {
+    const references = odoo.records('stock.reference').filter((r) => (r['sale_ids'] as number[]).includes(id)).map((r) => r.id);
+    t.ok(references.length > 0 && moves.every((m) => (m['reference_ids'] as number[]).some((r) => references.includes(r))), "19.0: the moves carry the order's stock reference");
+  } else {
+    t.ok(moves.every((m) => m['group_id'] === order['procurement_group_id']), "the moves carry the order's procurement group");
+  }
   t.equal((await getBinding(app.db, ROUTE, String(id)))?.stage, 'finished');
   t.equal(odoo.record('sale.order', id)?.['ysell_sync_state'], 'delivered');
 
