@@ -222,8 +222,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const routeRuns = new RouteRuns({ routes, exclusive, runs: ops.runs });
 
   async function poll(route: RouteRuntime, signal: AbortSignal, onProgress?: (summary: PollSummary) => void): Promise<PollSummary> {
-    const summary = await pollRoute({ db, clock, logger, onProgress }, route, signal);
-    await recorder.flush();
+    // A poll that fails has its calls stored too before its error is told: that is when they are looked at.
+    const summary = await pollRoute({ db, clock, logger, onProgress }, route, signal).finally(() => recorder.flush());
     if (summary.queued > 0) engine.wake();
     return summary;
   }

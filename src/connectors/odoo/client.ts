@@ -1,11 +1,9 @@
 import { isIntegrationError, permanent, retryable } from '../../core/errors.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { Json2Transport } from './json2-transport.js';
-import type { OdooTransport, OdooProtocol } from './transport.js';
+import type { OdooConnectionOptions, OdooProtocol, OdooTransport } from './transport.js';
 import { dialectFor, latestSeries, type OdooDialect } from './versions.js';
-import { XmlRpcTransport, type OdooConnectionOptions } from './xmlrpc-transport.js';
-
-export { malformed } from './errors.js';
+import { XmlRpcTransport } from './xmlrpc-transport.js';
 
 export type ProtocolSetting = 'auto' | OdooProtocol;
 

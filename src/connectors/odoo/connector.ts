@@ -3,7 +3,8 @@ import type { ChangedPage, Connector, ConnectorDefinition, FetchedOrder, OrderSo
 import { withInlineRetry, type InlineRetry } from '../../core/retry.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { OdooActions } from './actions.js';
-import { malformed, OdooClient } from './client.js';
+import { OdooClient } from './client.js';
+import { malformed } from './errors.js';
 import { odooConfigSchema, type OdooConfig } from './config.js';
 import { toFetchedOrder, type OrderDetails } from './mapper.js';
 import {

@@ -5,8 +5,7 @@ import { HttpJsonClient, snippet, type HttpAnswer, type HttpFailure } from '../.
 import { REDACTED } from '../../core/redact.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { malformed } from './errors.js';
-import { concurrencyError, type OdooTransport } from './transport.js';
-import type { OdooConnectionOptions } from './xmlrpc-transport.js';
+import { concurrencyError, readMethods, type OdooConnectionOptions, type OdooTransport } from './transport.js';
 
 /**
  * The names of the positional arguments the connector passes, per method (after `ids` for record
@@ -109,6 +108,7 @@ export class Json2Transport implements OdooTransport {
       path: `/json/2/${encodeURIComponent(model)}/${encodeURIComponent(method)}`,
       json: namedArguments(model, method, args, kwargs),
       operation: `json2 ${model}.${method}`,
+      idempotent: readMethods.has(method),
       signal,
     });
     if (answer.body === undefined) throw malformed(`${model}.${method}`, `the answer is not JSON: ${snippet(answer.text)}`);

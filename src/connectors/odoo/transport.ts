@@ -1,7 +1,20 @@
+import type { ExchangeSink } from '../../core/exchange.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
 
 export const odooProtocols = ['xmlrpc', 'json2'] as const;
 export type OdooProtocol = (typeof odooProtocols)[number];
+
+/** Where and as whom to call Odoo, whichever the protocol. */
+export interface OdooConnectionOptions {
+  url: string;
+  db: string;
+  login: string;
+  /** An API key (JSON-2 takes nothing else), or over XML-RPC also the password. */
+  secret: string;
+  timeoutMs: number;
+  exchanges: ExchangeSink;
+  fetch?: typeof fetch;
+}
 
 /**
  * One way of calling Odoo's model methods. The connector speaks in execute_kw's terms (positional

@@ -1,27 +1,17 @@
 import { z } from 'zod';
 import { permanent, retryable, type IntegrationError } from '../../core/errors.js';
-import type { ExchangeEntry, ExchangeSink } from '../../core/exchange.js';
+import type { ExchangeEntry } from '../../core/exchange.js';
 import { REDACTED } from '../../core/redact.js';
 import { faultSummary, XmlRpcClient, XmlRpcFault } from '../../xmlrpc/client.js';
 import { parseMethodResponse } from '../../xmlrpc/parse.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { malformed } from './errors.js';
 import { versionInfo } from './schemas.js';
-import { concurrencyError, readMethods, type OdooTransport } from './transport.js';
-
-export interface OdooConnectionOptions {
-  url: string;
-  db: string;
-  login: string;
-  secret: string;
-  timeoutMs: number;
-  exchanges: ExchangeSink;
-  fetch?: typeof fetch;
-}
+import { concurrencyError, readMethods, type OdooConnectionOptions, type OdooTransport } from './transport.js';
 
 /**
- * Odoo over XML-RPC (/xmlrpc/2): every series from 17.0 to 19.0 (where it is deprecated, logging a warning
- * per request, and scheduled for removal; odoo/addons/rpc/controllers/xmlrpc.py).
+ * Odoo over XML-RPC (/xmlrpc/2): every series from 17.0 to 19.0, where it is deprecated (19.0
+ * addons/rpc/controllers/xmlrpc.py logs a warning) and announced for removal in favour of JSON-2.
  */
 export class XmlRpcTransport implements OdooTransport {
   readonly protocol = 'xmlrpc';
