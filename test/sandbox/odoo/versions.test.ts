@@ -97,7 +97,10 @@ for (const version of ODOO_VERSIONS) {
     const [admin] = (await exec('res.users', 'read', [[fake.admin.uid], [present]])) as Struct[];
     tt.same(admin![present], [fake.ref('base.group_user'), fake.ref('base.group_system')]);
     await invalidField(tt, exec('res.users', 'read', [[fake.admin.uid], [absent]]), absent, 'res.users');
-    if (major >= 18) {
+    if (major >= 19) {
+      const fault = await faultOf(exec('res.partner', 'name_get', [[fake.refs.companyPartner]]));
+      tt.equal(lastLine(fault.faultString), "AttributeError: The method 'res.partner.name_get' does not exist");
+    } else if (major >= 18) {
       const fault = await faultOf(exec('res.partner', 'name_get', [[fake.refs.companyPartner]]));
       tt.equal(lastLine(fault.faultString), "AttributeError: type object 'res.partner' has no attribute 'name_get'");
     } else {
@@ -146,6 +149,21 @@ for (const version of ODOO_VERSIONS) {
       const unnamed = await faultOf(exec('stock.picking', 'create', [{ ...picking2, move_ids: [[0, 0, move]] }]));
       tt.match(unnamed.faultString, /Missing required value for the field 'Description' \(name\)/);
     }
+  });
+
+  t.test(`${version}: execute_kw's private-method text and what message_post and create answer`, async (tt) => {
+    const { fake, exec } = await setup(tt, version);
+    const privateCall = await faultOf(exec('res.partner', '_read', [[1]]));
+    tt.same(
+      [privateCall.faultCode, privateCall.faultString],
+      [4, `Private methods (such as ${major >= 19 ? "'res.partner._read'" : '_read'}) cannot be called remotely.`],
+    );
+    const posted = await exec('res.partner', 'message_post', [[fake.refs.companyPartner]], { body: 'Hi', author_id: fake.refs.adminPartner, email_from: 'a@b.c' });
+    const [message] = fake.records('mail.message').slice(-1);
+    tt.same(posted, major >= 19 ? [message!.id] : message!.id, 'a recordset result is its ids on 19.0');
+    tt.type(await exec('res.partner', 'create', [{ name: 'One' }]), 'number');
+    const two = await exec('res.partner', 'create', [[{ name: 'Two' }]]);
+    tt.same(two, [fake.records('res.partner').at(-1)!.id], 'a list of values: a list of ids');
   });
 
   t.test(`${version}: /json/2 and the XML-RPC deprecation warning`, async (tt) => {
