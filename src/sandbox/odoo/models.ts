@@ -513,21 +513,14 @@ function productTypeFields(version: OdooVersion): Record<string, FieldDef> {
   };
 }
 
-/** sale_stock 19.0's picking.sale_id: the order of a move's sale line, else of the move's references. */
+/**
+ * sale_stock 19.0's stock.picking.sale_id (addons/sale_stock/models/stock.py): stored, computed from
+ * `move_ids.sale_line_id.order_id` (the first one; `reference_ids.sale_ids` is only a dependency), with
+ * an inverse, so a value given at create is kept.
+ */
 function saleOfMove(env: Env, move: Vals): number | null {
   const line = typeof move.sale_line_id === 'number' ? env.get('sale.order.line', move.sale_line_id) : undefined;
-  if (line && id(line.order_id)) return line.order_id as number;
-  const refs: number[] = [];
-  for (const cmd of Array.isArray(move.reference_ids) ? move.reference_ids : []) {
-    if (typeof cmd === 'number') refs.push(cmd);
-    else if (Array.isArray(cmd) && cmd[0] === 4 && typeof cmd[1] === 'number') refs.push(cmd[1]);
-    else if (Array.isArray(cmd) && cmd[0] === 6 && Array.isArray(cmd[2])) refs.push(...cmd[2].filter((x): x is number => typeof x === 'number'));
-  }
-  for (const ref of refs) {
-    const sales = env.get('stock.reference', ref)?.sale_ids;
-    if (Array.isArray(sales) && sales.length) return sales[0] as number;
-  }
-  return null;
+  return line ? id(line.order_id) : null;
 }
 
 /**
@@ -939,7 +932,7 @@ export function buildModels(options: { serialField: string; version: OdooVersion
         // 17.0/18.0: stored related fields (stock: group_id = move_ids.group_id; sale_stock: sale_id =
         // group_id.sale_id), set here from the moves the picking is created with. 19.0 has no
         // procurement.group: reference_ids is related to move_ids.reference_ids (addons/stock/models/
-        // stock_picking.py), and sale_stock computes sale_id from the moves' sale lines and references.
+        // stock_picking.py), and sale_stock computes sale_id from the moves' sale lines (saleOfMove).
         ...(major < 19
           ? { group_id: m2o('procurement.group', 'Procurement Group', { readonly: true }) }
           : {

@@ -136,10 +136,13 @@ for (const version of ODOO_VERSIONS) {
       ]);
       await invalidField(tt, exec('stock.picking', 'create', [{ ...picking2, move_ids: [[0, 0, { ...move, name: 'Office Lamp' }]] }]), 'name', 'stock.move');
       await invalidField(tt, exec('stock.picking', 'create', [{ ...picking2, move_ids: [[0, 0, { ...move, group_id: 1 }]] }]), 'group_id', 'stock.move');
-      const created = (await exec('stock.picking', 'create', [{ ...picking2, move_ids: [[0, 0, { ...move, reference_ids: [[4, reference!]] }]] }])) as number;
-      const [back] = (await exec('stock.picking', 'read', [[created], ['sale_id', 'reference_ids', 'state']])) as Struct[];
-      tt.same(back, { id: created, sale_id: [order, 'S00001'], reference_ids: [reference], state: 'draft' }, 'a reference of the order ties a new picking to it');
-      tt.same((await exec('sale.order', 'read', [[order], ['picking_ids']]) as Struct[])[0]!.picking_ids, [picking!.id, created]);
+      const byReference = (await exec('stock.picking', 'create', [{ ...picking2, move_ids: [[0, 0, { ...move, reference_ids: [[4, reference!]] }]] }])) as number;
+      const [back] = (await exec('stock.picking', 'read', [[byReference], ['sale_id', 'reference_ids', 'state']])) as Struct[];
+      tt.same(back, { id: byReference, sale_id: false, reference_ids: [reference], state: 'draft' }, 'a reference alone does not set sale_id');
+      const bySaleId = (await exec('stock.picking', 'create', [{ ...picking2, sale_id: order, move_ids: [[0, 0, { ...move, reference_ids: [[4, reference!]] }]] }])) as number;
+      const [lineId] = (await exec('sale.order', 'read', [[order], ['order_line']]) as Struct[])[0]!.order_line as number[];
+      const byLine = (await exec('stock.picking', 'create', [{ ...picking2, move_ids: [[0, 0, { ...move, sale_line_id: lineId! }]] }])) as number;
+      tt.same((await exec('sale.order', 'read', [[order], ['picking_ids']]) as Struct[])[0]!.picking_ids, [picking!.id, bySaleId, byLine], 'sale_id given, or from the moves\' sale lines');
     } else {
       const [so] = (await exec('sale.order', 'read', [[order], ['procurement_group_id']])) as Struct[];
       const group = (so!.procurement_group_id as [number, string])[0];
