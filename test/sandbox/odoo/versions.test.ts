@@ -143,6 +143,12 @@ for (const version of ODOO_VERSIONS) {
       const [lineId] = (await exec('sale.order', 'read', [[order], ['order_line']]) as Struct[])[0]!.order_line as number[];
       const byLine = (await exec('stock.picking', 'create', [{ ...picking2, move_ids: [[0, 0, { ...move, sale_line_id: lineId! }]] }])) as number;
       tt.same((await exec('sale.order', 'read', [[order], ['picking_ids']]) as Struct[])[0]!.picking_ids, [picking!.id, bySaleId, byLine], 'sale_id given, or from the moves\' sale lines');
+      const alone = (await exec('stock.picking', 'create', [{ ...picking2, sale_id: order, move_ids: [[0, 0, move]] }])) as number;
+      const [aloneRead] = (await exec('stock.picking', 'read', [[alone], ['sale_id', 'reference_ids']])) as Struct[];
+      const [made] = aloneRead!.reference_ids as number[];
+      tt.not(made, reference, 'sale_id without references: _set_sale_id makes one for the order');
+      tt.same(await exec('stock.reference', 'read', [[made!], ['name', 'sale_ids']]), [{ id: made, name: 'S00001', sale_ids: [order] }]);
+      tt.same((await exec('sale.order', 'read', [[order], ['stock_reference_ids']]) as Struct[])[0]!.stock_reference_ids, [reference, made]);
     } else {
       const [so] = (await exec('sale.order', 'read', [[order], ['procurement_group_id']])) as Struct[];
       const group = (so!.procurement_group_id as [number, string])[0];
