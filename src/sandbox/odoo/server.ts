@@ -203,9 +203,9 @@ const isStruct = (v: XmlRpcValue | undefined): v is Record<string, XmlRpcValue> 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * An Odoo 17 server as an XML-RPC client sees it, over real HTTP: `/xmlrpc/2/common`, `/object` and
- * `/db`, integer fault codes, Python tracebacks, `False` for empty values, and the sale/stock/mail
- * models an order bridge touches.
+ * An Odoo 17.0, 18.0 or 19.0 server as a client sees it, over real HTTP: `/xmlrpc/2/common`, `/object`
+ * and `/db`, integer fault codes, Python tracebacks, `False` for empty values, the sale/stock/mail models
+ * an order bridge touches with the fields of the chosen series, and on 19.0 `POST /json/2/<model>/<method>`.
  */
 export class OdooFake {
   readonly version: OdooVersion;
