@@ -270,6 +270,12 @@ export function callKw(
   const base = new Env(orm, uid, now);
   const def = base.def(model);
   const m = findMethod(orm, def, name);
+  if (!m && orm.publicMethodLookup) {
+    throw pyError('AttributeError', `The method '${model}.${name}' does not exist`, [
+      frame('service/model.py', 77, 'call_kw', 'method = get_public_method(model, name)'),
+      frame('service/model.py', 66, 'get_public_method', `raise AttributeError(f"The method '{model._name}.{name}' does not exist")`),
+    ]);
+  }
   if (!m) {
     throw pyError('AttributeError', `type object ${pyRepr(model)} has no attribute ${pyRepr(name)}`, [callFrame]);
   }
@@ -298,7 +304,8 @@ export function callKw(
   try {
     if (m.kind === 'multi') {
       const ids = normalizeIds(args[0]!);
-      return m.run(env, model, ids, bindArgs(m, args.slice(1), rest));
+      const result = m.run(env, model, ids, bindArgs(m, args.slice(1), rest));
+      return orm.publicMethodLookup && m.returnsRecords && typeof result === 'number' ? [result] : result;
     }
     return m.run(env, model, [], bindArgs(m, args, rest));
   } catch (err) {

@@ -513,21 +513,44 @@ function productTypeFields(version: OdooVersion): Record<string, FieldDef> {
   };
 }
 
-/** sale_stock 19.0's picking.sale_id: the order of a move's sale line, else of the move's references. */
+/**
+ * sale_stock 19.0's stock.picking.sale_id (addons/sale_stock/models/stock.py): stored, computed from
+ * `move_ids.sale_line_id.order_id` (the first one; `reference_ids.sale_ids` is only a dependency), with
+ * an inverse (linkSaleReference), so a value given at create is kept. An earlier stored version of that
+ * file computed it from `reference_ids.sale_ids[:1]` instead; the fake follows the later one.
+ */
 function saleOfMove(env: Env, move: Vals): number | null {
   const line = typeof move.sale_line_id === 'number' ? env.get('sale.order.line', move.sale_line_id) : undefined;
-  if (line && id(line.order_id)) return line.order_id as number;
-  const refs: number[] = [];
-  for (const cmd of Array.isArray(move.reference_ids) ? move.reference_ids : []) {
-    if (typeof cmd === 'number') refs.push(cmd);
-    else if (Array.isArray(cmd) && cmd[0] === 4 && typeof cmd[1] === 'number') refs.push(cmd[1]);
-    else if (Array.isArray(cmd) && cmd[0] === 6 && Array.isArray(cmd[2])) refs.push(...cmd[2].filter((x): x is number => typeof x === 'number'));
+  return line ? id(line.order_id) : null;
+}
+
+/**
+ * sale_stock 19.0's inverse of stock.picking.sale_id (`_set_sale_id`), for a picking created with one: the
+ * order joins the `sale_ids` of the references its moves carry, or, when they carry none, a new
+ * stock.reference named after the order is made and put on every move. (`_reassign_sale_lines`, which it
+ * calls next, is not modelled.)
+ */
+function linkSaleReference(env: Env, saleId: number, commands: readonly XmlRpcValue[]): XmlRpcValue[] {
+  const creates = commands.filter((cmd): cmd is XmlRpcValue[] => Array.isArray(cmd) && cmd[0] === 0 && typeof cmd[2] === 'object' && cmd[2] !== null && !Array.isArray(cmd[2]));
+  const refs = new Set<number>();
+  for (const cmd of creates) {
+    for (const link of Array.isArray((cmd[2] as Vals).reference_ids) ? ((cmd[2] as Vals).reference_ids as XmlRpcValue[]) : []) {
+      if (typeof link === 'number') refs.add(link);
+      else if (Array.isArray(link) && link[0] === 4 && typeof link[1] === 'number') refs.add(link[1]);
+      else if (Array.isArray(link) && link[0] === 6 && Array.isArray(link[2])) for (const r of link[2]) if (typeof r === 'number') refs.add(r);
+    }
   }
-  for (const ref of refs) {
-    const sales = env.get('stock.reference', ref)?.sale_ids;
-    if (Array.isArray(sales) && sales.length) return sales[0] as number;
+  if (refs.size) {
+    env.write('stock.reference', [...refs], { sale_ids: [[4, saleId]] });
+    return [...commands];
   }
-  return null;
+  const name = env.get('sale.order', saleId)?.name;
+  const reference = env.create('stock.reference', { name: typeof name === 'string' ? name : false, sale_ids: [[4, saleId]] });
+  return commands.map((cmd) =>
+    creates.includes(cmd as XmlRpcValue[])
+      ? [0, 0, { ...((cmd as XmlRpcValue[])[2] as Vals), reference_ids: [[4, reference]] }]
+      : cmd,
+  );
 }
 
 /**
@@ -939,7 +962,7 @@ export function buildModels(options: { serialField: string; version: OdooVersion
         // 17.0/18.0: stored related fields (stock: group_id = move_ids.group_id; sale_stock: sale_id =
         // group_id.sale_id), set here from the moves the picking is created with. 19.0 has no
         // procurement.group: reference_ids is related to move_ids.reference_ids (addons/stock/models/
-        // stock_picking.py), and sale_stock computes sale_id from the moves' sale lines and references.
+        // stock_picking.py), and sale_stock computes sale_id from the moves' sale lines (saleOfMove).
         ...(major < 19
           ? { group_id: m2o('procurement.group', 'Procurement Group', { readonly: true }) }
           : {
@@ -969,6 +992,8 @@ export function buildModels(options: { serialField: string; version: OdooVersion
         } else if (!vals.sale_id) {
           const sale = newMoves.map((m) => saleOfMove(env, m)).find((o) => o !== null);
           if (sale !== undefined) vals.sale_id = sale;
+        } else if (typeof vals.sale_id === 'number' && Array.isArray(vals.move_ids)) {
+          vals.move_ids = linkSaleReference(env, vals.sale_id, vals.move_ids);
         }
         const type = typeof vals.picking_type_id === 'number' ? env.get('stock.picking.type', vals.picking_type_id) : undefined;
         if (vals.location_id && vals.location_dest_id && Array.isArray(vals.move_ids)) {

@@ -240,6 +240,12 @@ export class Orm {
   readonly systemUsers = new Set<number>();
   /** BaseModel methods this Odoo series no longer has (name_get from 18.0 on). */
   readonly removedBaseMethods = new Set<string>();
+  /**
+   * 19.0's call_kw (odoo/service/model.py): methods are looked up with `get_public_method` (its texts for
+   * private and unknown methods) and any recordset result becomes its ids, where 17.0's `@api.returns`
+   * gave message_post's single id.
+   */
+  publicMethodLookup = false;
   private readonly tables = new Map<string, Map<number, Rec>>();
   private readonly nextIds = new Map<string, number>();
   private readonly index = new Map<string, Map<number, Set<number>>>();

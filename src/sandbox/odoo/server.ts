@@ -13,6 +13,11 @@
  *   19 and scheduled for removal in Odoo 20. …". The fake keeps these lines in `serverLog`.
  * - `name_get` is a BaseModel method on 17.0 only (odoo/models.py; 18.0 removed it): elsewhere calling
  *   it is the AttributeError of any unknown method.
+ * - 19.0's execute_kw goes through odoo/service/model.py `call_kw`/`get_public_method`: "Private methods
+ *   (such as 'model.name') cannot be called remotely.", AttributeError "The method 'model.name' does not
+ *   exist", and a recordset result as its ids (message_post answers `[id]`; `create` still answers an id
+ *   for one dict and a list for a list). 17.0's texts and `@api.returns` ids are kept for 17.0 and 18.0
+ *   (18.0's exact texts: our assumption).
  *
  * - `/xmlrpc/2/common` `authenticate` answers a refused login with HTTP 200 and `False`, not a fault
  *   (odoo/service/common.py `exp_authenticate` catches AccessDenied); execute_kw with a wrong password or
@@ -198,9 +203,9 @@ const isStruct = (v: XmlRpcValue | undefined): v is Record<string, XmlRpcValue> 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * An Odoo 17 server as an XML-RPC client sees it, over real HTTP: `/xmlrpc/2/common`, `/object` and
- * `/db`, integer fault codes, Python tracebacks, `False` for empty values, and the sale/stock/mail
- * models an order bridge touches.
+ * An Odoo 17.0, 18.0 or 19.0 server as a client sees it, over real HTTP: `/xmlrpc/2/common`, `/object`
+ * and `/db`, integer fault codes, Python tracebacks, `False` for empty values, the sale/stock/mail models
+ * an order bridge touches with the fields of the chosen series, and on 19.0 `POST /json/2/<model>/<method>`.
  */
 export class OdooFake {
   readonly version: OdooVersion;
@@ -229,6 +234,7 @@ export class OdooFake {
     this.user = { uid: 6, login: 'bridge', password: 'bridge-pass', apiKey: randomBytes(20).toString('hex') };
     this.orm = new Orm(buildModels({ serialField: this.serialField, version: this.version }));
     if (majorOf(this.version) >= 18) this.orm.removedBaseMethods.add('name_get');
+    this.orm.publicMethodLookup = majorOf(this.version) >= 19;
     this.orm.systemUsers.add(1).add(this.admin.uid);
     this.orm.listeners.push(this.webhook.listener);
     this.server = createServer((req, res) => {
@@ -627,7 +633,9 @@ export class OdooFake {
     if (typeof model !== 'string' || typeof name !== 'string') {
       throw pyError('TypeError', `${method}() missing 2 required positional arguments: 'obj' and 'method'`);
     }
-    if (name.startsWith('_')) throw accessError(`Private methods (such as ${name}) cannot be called remotely.`);
+    if (name.startsWith('_')) {
+      throw accessError(`Private methods (such as ${this.orm.publicMethodLookup ? `'${model}.${name}'` : name}) cannot be called remotely.`);
+    }
     if (!this.orm.models.has(model)) throw userError(`Object ${model} doesn't exist`);
     let positional: XmlRpcValue[];
     let keywords: Record<string, XmlRpcValue> = {};

@@ -174,6 +174,10 @@ t.test('500: ValueError and TypeError, with the traceback in debug', async (tt) 
   tt.same(mobile.arguments, ["Invalid field 'mobile' on model 'res.partner'"]);
   tt.match(mobile.debug, /addons\/rpc\/controllers\/json2\.py[\s\S]*ValueError: Invalid field 'mobile' on model 'res.partner'\n$/);
   errorOf(tt, await call('sale.order.line', 'search_read', { domain: [], fields: ['product_uom'] }), 500, 'builtins.ValueError', "Invalid field 'product_uom' on model 'sale.order.line'");
+  errorOf(tt, await call('res.partner', 'write', { ids: [catalog.partners.lyon], vals: { mobile: '+33 6' } }), 500, 'builtins.ValueError', "Invalid field 'mobile' on model 'res.partner'");
+  errorOf(tt, await call('res.users', 'read', { ids: [fake.user.uid], fields: ['groups_id'] }), 500, 'builtins.ValueError', "Invalid field 'groups_id' on model 'res.users'");
+  errorOf(tt, await call('sale.order', 'read', { ids: [1], fields: ['procurement_group_id'] }), 500, 'builtins.ValueError', "Invalid field 'procurement_group_id' on model 'sale.order'");
+  errorOf(tt, await call('procurement.group', 'create', { vals_list: [{ name: 'S00001' }] }), 404, 'werkzeug.exceptions.NotFound', "the model 'procurement.group' does not exist");
   errorOf(tt, await call('res.partner', 'search', { domain: [['nope', '=', 1]] }), 500, 'builtins.ValueError', /^Invalid field res\.partner\.nope in leaf/);
   const picking = {
     picking_type_id: fake.refs.outType,

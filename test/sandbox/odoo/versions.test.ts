@@ -97,7 +97,10 @@ for (const version of ODOO_VERSIONS) {
     const [admin] = (await exec('res.users', 'read', [[fake.admin.uid], [present]])) as Struct[];
     tt.same(admin![present], [fake.ref('base.group_user'), fake.ref('base.group_system')]);
     await invalidField(tt, exec('res.users', 'read', [[fake.admin.uid], [absent]]), absent, 'res.users');
-    if (major >= 18) {
+    if (major >= 19) {
+      const fault = await faultOf(exec('res.partner', 'name_get', [[fake.refs.companyPartner]]));
+      tt.equal(lastLine(fault.faultString), "AttributeError: The method 'res.partner.name_get' does not exist");
+    } else if (major >= 18) {
       const fault = await faultOf(exec('res.partner', 'name_get', [[fake.refs.companyPartner]]));
       tt.equal(lastLine(fault.faultString), "AttributeError: type object 'res.partner' has no attribute 'name_get'");
     } else {
@@ -133,10 +136,19 @@ for (const version of ODOO_VERSIONS) {
       ]);
       await invalidField(tt, exec('stock.picking', 'create', [{ ...picking2, move_ids: [[0, 0, { ...move, name: 'Office Lamp' }]] }]), 'name', 'stock.move');
       await invalidField(tt, exec('stock.picking', 'create', [{ ...picking2, move_ids: [[0, 0, { ...move, group_id: 1 }]] }]), 'group_id', 'stock.move');
-      const created = (await exec('stock.picking', 'create', [{ ...picking2, move_ids: [[0, 0, { ...move, reference_ids: [[4, reference!]] }]] }])) as number;
-      const [back] = (await exec('stock.picking', 'read', [[created], ['sale_id', 'reference_ids', 'state']])) as Struct[];
-      tt.same(back, { id: created, sale_id: [order, 'S00001'], reference_ids: [reference], state: 'draft' }, 'a reference of the order ties a new picking to it');
-      tt.same((await exec('sale.order', 'read', [[order], ['picking_ids']]) as Struct[])[0]!.picking_ids, [picking!.id, created]);
+      const byReference = (await exec('stock.picking', 'create', [{ ...picking2, move_ids: [[0, 0, { ...move, reference_ids: [[4, reference!]] }]] }])) as number;
+      const [back] = (await exec('stock.picking', 'read', [[byReference], ['sale_id', 'reference_ids', 'state']])) as Struct[];
+      tt.same(back, { id: byReference, sale_id: false, reference_ids: [reference], state: 'draft' }, 'a reference alone does not set sale_id');
+      const bySaleId = (await exec('stock.picking', 'create', [{ ...picking2, sale_id: order, move_ids: [[0, 0, { ...move, reference_ids: [[4, reference!]] }]] }])) as number;
+      const [lineId] = (await exec('sale.order', 'read', [[order], ['order_line']]) as Struct[])[0]!.order_line as number[];
+      const byLine = (await exec('stock.picking', 'create', [{ ...picking2, move_ids: [[0, 0, { ...move, sale_line_id: lineId! }]] }])) as number;
+      tt.same((await exec('sale.order', 'read', [[order], ['picking_ids']]) as Struct[])[0]!.picking_ids, [picking!.id, bySaleId, byLine], 'sale_id given, or from the moves\' sale lines');
+      const alone = (await exec('stock.picking', 'create', [{ ...picking2, sale_id: order, move_ids: [[0, 0, move]] }])) as number;
+      const [aloneRead] = (await exec('stock.picking', 'read', [[alone], ['sale_id', 'reference_ids']])) as Struct[];
+      const [made] = aloneRead!.reference_ids as number[];
+      tt.not(made, reference, 'sale_id without references: _set_sale_id makes one for the order');
+      tt.same(await exec('stock.reference', 'read', [[made!], ['name', 'sale_ids']]), [{ id: made, name: 'S00001', sale_ids: [order] }]);
+      tt.same((await exec('sale.order', 'read', [[order], ['stock_reference_ids']]) as Struct[])[0]!.stock_reference_ids, [reference, made]);
     } else {
       const [so] = (await exec('sale.order', 'read', [[order], ['procurement_group_id']])) as Struct[];
       const group = (so!.procurement_group_id as [number, string])[0];
@@ -146,6 +158,21 @@ for (const version of ODOO_VERSIONS) {
       const unnamed = await faultOf(exec('stock.picking', 'create', [{ ...picking2, move_ids: [[0, 0, move]] }]));
       tt.match(unnamed.faultString, /Missing required value for the field 'Description' \(name\)/);
     }
+  });
+
+  t.test(`${version}: execute_kw's private-method text and what message_post and create answer`, async (tt) => {
+    const { fake, exec } = await setup(tt, version);
+    const privateCall = await faultOf(exec('res.partner', '_read', [[1]]));
+    tt.same(
+      [privateCall.faultCode, privateCall.faultString],
+      [4, `Private methods (such as ${major >= 19 ? "'res.partner._read'" : '_read'}) cannot be called remotely.`],
+    );
+    const posted = await exec('res.partner', 'message_post', [[fake.refs.companyPartner]], { body: 'Hi', author_id: fake.refs.adminPartner, email_from: 'a@b.c' });
+    const [message] = fake.records('mail.message').slice(-1);
+    tt.same(posted, major >= 19 ? [message!.id] : message!.id, 'a recordset result is its ids on 19.0');
+    tt.type(await exec('res.partner', 'create', [{ name: 'One' }]), 'number');
+    const two = await exec('res.partner', 'create', [[{ name: 'Two' }]]);
+    tt.same(two, [fake.records('res.partner').at(-1)!.id], 'a list of values: a list of ids');
   });
 
   t.test(`${version}: /json/2 and the XML-RPC deprecation warning`, async (tt) => {
