@@ -27,8 +27,9 @@ export interface OdooDialect {
    */
   orderLink: 'procurementGroup' | 'stockReference';
   /**
-   * product `type` values that are not goods to ship: `service` everywhere; 18.0 added `combo`, a line
-   * whose items come as lines of their own (addons/product/models/product_template.py).
+   * product `type` values that are not goods to ship: `service` everywhere; 18.0 added `combo`
+   * (addons/product/models/product_template.py; odoo/odoo PR #170195), a line priced 0 whose items come as
+   * lines of their own with the prices (odoo/odoo PR #222472).
    */
   nonGoodsTypes: readonly string[];
   /** The JSON-2 API (/json/2/<model>/<method>) exists from 19.0 on (addons/rpc/controllers/json2.py). */
