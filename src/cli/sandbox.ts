@@ -34,6 +34,12 @@ function howToTry(sandbox: Sandbox): string {
     `  order-bridge serve --config sandbox.json        webhooks, polls, jobs; admin page http://127.0.0.1:${http.port}/admin/ (admin.token)`,
     `Confirm quotation ${quotation.name} in the Odoo stand-in and its webhook reaches order-bridge serve:`,
     `  python3 -c "import xmlrpc.client as x; x.ServerProxy('${odoo.url}/xmlrpc/2/object').execute_kw('${odoo.db}', ${odoo.admin.uid}, '${odoo.admin.apiKey}', 'sale.order', 'action_confirm', [[${quotation.id}]])"`,
+    ...(odoo.version === '19.0'
+      ? [
+          '  or over Odoo 19\'s JSON-2 API:',
+          `  curl -X POST ${odoo.url}/json/2/sale.order/action_confirm -H 'Authorization: bearer ${odoo.admin.apiKey}' -H 'X-Odoo-Database: ${odoo.db}' -H 'Content-Type: application/json' -d '{"ids": [${quotation.id}]}'`,
+        ]
+      : []),
     'Running until Ctrl-C (or SIGTERM). The stand-ins hold their data in memory: a new start begins afresh, with',
     'new ports and credentials, and the database above is removed at the stop.',
   ].join('\n');
