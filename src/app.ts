@@ -141,6 +141,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
   }
 
+  for (const [name, connector] of connections) {
+    if (connector.describe !== undefined) ops.contacts.describe(name, () => connector.describe!());
+  }
+
   const routes = new Map<string, RouteRuntime>();
   const sourceTypes = new Map<string, string>();
   for (const route of config.routes.filter((r) => r.enabled)) {
@@ -218,8 +222,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const routeRuns = new RouteRuns({ routes, exclusive, runs: ops.runs });
 
   async function poll(route: RouteRuntime, signal: AbortSignal, onProgress?: (summary: PollSummary) => void): Promise<PollSummary> {
-    const summary = await pollRoute({ db, clock, logger, onProgress }, route, signal);
-    await recorder.flush();
+    // A poll that fails has its calls stored too before its error is told: that is when they are looked at.
+    const summary = await pollRoute({ db, clock, logger, onProgress }, route, signal).finally(() => recorder.flush());
     if (summary.queued > 0) engine.wake();
     return summary;
   }

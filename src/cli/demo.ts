@@ -3,6 +3,7 @@ import { startOzonMoySkladStandIns } from '../sandbox/ozon-moysklad.js';
 import { ROUTE, startStack } from '../sandbox/stack.js';
 import { demoConfiguredRoutes, demoOzonToMoySklad } from './demo-marketplaces.js';
 import { createSaleOrder, confirm, seedCatalog } from '../sandbox/odoo/seed.js';
+import type { OdooVersion } from '../sandbox/odoo/versions.js';
 import { listBindings } from '../store/bindings.js';
 import { countExchanges } from '../store/exchanges.js';
 import { listJobs } from '../store/jobs.js';
@@ -15,16 +16,18 @@ function table(rows: string[][]): string {
 }
 
 /**
- * The Odoo 17 → Ysell route end to end on this machine: local stand-ins for Odoo and Ysell (the fakes
+ * The Odoo → Ysell route end to end on this machine (Odoo 17.0, 18.0 or 19.0, the connection's protocol
+ * on `auto`: JSON-2 on 19.0, XML-RPC before): local stand-ins for Odoo and Ysell (the fakes
  * the tests use), the real service on a fresh SQLite file, orders confirmed in the Odoo stand-in, and
  * both triggers at work — the webhook for most orders, the poll for the ones whose webhook was lost.
  * Beside it, in the same service: Ozon → MoySklad (retail shift, reconciliation), and two routes made
  * by configuration alone (Bizon365 → SaleApp, Marketsync → MoySklad).
  */
-export async function runDemo(options: { keep: boolean }): Promise<number> {
+export async function runDemo(options: { keep: boolean; odoo: OdooVersion }): Promise<number> {
   const marketplaces = await startOzonMoySkladStandIns();
   const more = await startMoreStandIns({ moysklad: marketplaces.moysklad });
   const stack = await startStack({
+    odooVersion: options.odoo,
     logger: createLogger('fatal'),
     schedule: options.keep,
     extraConnections: { ...marketplaces.connections, ...more.connections },
@@ -36,7 +39,7 @@ export async function runDemo(options: { keep: boolean }): Promise<number> {
     const order = (partnerId: number, lines: { productId: number; qty: number; price: number; serials?: string[] }[], note?: string) =>
       createSaleOrder(odoo, { partnerId, lines, ...(note ? { note } : {}) });
 
-    console.log(`order-bridge demo: service on ${stack.baseUrl}, Odoo stand-in on ${odoo.url}, Ysell stand-in on ${ysell.url}\n`);
+    console.log(`order-bridge demo: service on ${stack.baseUrl}, Odoo ${options.odoo} stand-in on ${odoo.url}, Ysell stand-in on ${ysell.url}\n`);
 
     const byWebhook = [
       order(catalog.partners.brussels, [{ productId: catalog.products.lamp, qty: 2, price: 45 }], 'Leave at the reception, please.'),
@@ -114,6 +117,8 @@ export async function runDemo(options: { keep: boolean }): Promise<number> {
       `\nstatus check: ${check.checked} order(s) asked, ${check.changed.map((c) => `${c.number} ${c.from ?? '?'} → ${c.to}`).join(', ')}` +
         pickings.map((p) => `\n  draft picking ${String(p['name'])} for ${delivered.sourceNumber}: ${location(p['location_id'])} → ${location(p['location_dest_id'])}, state ${String(p['state'])}`).join(''),
     );
+    const speaks = app.ops.contacts.snapshot().find((c) => c.connection === 'odoo');
+    console.log(`Odoo connection: protocol ${speaks?.protocol ?? '?'}, server version ${speaks?.version ?? '?'} (connections.odoo.protocol: auto)`);
     const brokenNotes = odoo.records('mail.message').filter((m) => m['res_id'] === broken && m['model'] === 'sale.order' && String(m['body']).includes('order-bridge'));
     console.log(`chatter of the refused order: ${brokenNotes.length} note(s) from order-bridge; its sync state in Odoo: ${String(odoo.record('sale.order', broken)?.['ysell_sync_state'])}`);
 

@@ -28,8 +28,12 @@ Usage:
                                               (stop the service first; SQLite: takes the store's size again on disk)
   order-bridge jobs         [--config PATH] [--state pending|running|done|dead] [--route ROUTE]
   order-bridge retry JOB_ID [--config PATH]   put a dead job back in the queue
-  order-bridge demo         [--keep]          run the Odoo → Ysell demo against local stand-ins
-  order-bridge sandbox      [--keep]          start stand-ins for every system and print a configuration
+  order-bridge demo         [--keep] [--odoo 17|18|19]
+                                              run the Odoo → Ysell demo against local stand-ins
+                                              (--odoo: the Odoo version the stand-in plays, default 17;
+                                              19 is spoken to over JSON-2)
+  order-bridge sandbox      [--keep] [--odoo 17|18|19]
+                                              start stand-ins for every system and print a configuration
                                               for them (--keep: run until Ctrl-C, for you to try routes)
 
 The config file is --config, else $ORDER_BRIDGE_CONFIG, else ./order-bridge.json.`;
@@ -44,6 +48,13 @@ function nextSignal(): Promise<string> {
     process.on('SIGTERM', on);
     process.on('SIGINT', on);
   });
+}
+
+/** `--odoo 19` (or 19.0) as the series the Odoo stand-in plays; 17.0 when absent, null when not one we have. */
+function odooSeries(flag: string | undefined): '17.0' | '18.0' | '19.0' | null {
+  if (flag === undefined) return '17.0';
+  const series = /^(17|18|19)(\.0)?$/.exec(flag.trim())?.[1];
+  return series === undefined ? null : (`${series}.0` as '17.0' | '18.0' | '19.0');
 }
 
 function configPath(flag: string | undefined): string {
@@ -88,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
       route: { type: 'string' },
       days: { type: 'string' },
       vacuum: { type: 'boolean', default: false },
+      odoo: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -96,14 +108,15 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined && !values.help ? 2 : 0;
   }
-  if (command === 'demo') {
-    // Loaded only here: the demo brings the stand-ins, which the service itself never needs.
-    const { runDemo } = await import('./demo.js');
-    return runDemo({ keep: values.keep });
-  }
-  if (command === 'sandbox') {
-    const { runSandbox } = await import('./sandbox.js');
-    return runSandbox({ keep: values.keep });
+  if (command === 'demo' || command === 'sandbox') {
+    const odoo = odooSeries(values.odoo);
+    if (odoo === null) {
+      console.error(`order-bridge ${command}: --odoo takes 17, 18 or 19 (the Odoo version the stand-in plays), not "${values.odoo}"`);
+      return 2;
+    }
+    // Loaded only here: the demo and the sandbox bring the stand-ins, which the service itself never needs.
+    if (command === 'demo') return (await import('./demo.js')).runDemo({ keep: values.keep, odoo });
+    return (await import('./sandbox.js')).runSandbox({ keep: values.keep, odoo });
   }
 
   const { builtinConnectors, loadConfigFile, ConfigError, createApp, createLogger, migrate, openDatabase, getBinding, listJobs, retryDeadJob, pollCounts, reconcileCounts, statusCheckCounts, Progress, vacuumFully } =

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createApp } from '../app.js';
 import { builtinConnectors } from '../connectors/index.js';
 import { parseConfig } from '../config/load.js';
+import type { OdooVersion } from '../sandbox/odoo/versions.js';
 import { startSandbox, SANDBOX_ODOO_ROUTE, type Sandbox } from '../sandbox/sandbox.js';
 import { listBindings } from '../store/bindings.js';
 import { listJobs } from '../store/jobs.js';
@@ -33,6 +34,12 @@ function howToTry(sandbox: Sandbox): string {
     `  order-bridge serve --config sandbox.json        webhooks, polls, jobs; admin page http://127.0.0.1:${http.port}/admin/ (admin.token)`,
     `Confirm quotation ${quotation.name} in the Odoo stand-in and its webhook reaches order-bridge serve:`,
     `  python3 -c "import xmlrpc.client as x; x.ServerProxy('${odoo.url}/xmlrpc/2/object').execute_kw('${odoo.db}', ${odoo.admin.uid}, '${odoo.admin.apiKey}', 'sale.order', 'action_confirm', [[${quotation.id}]])"`,
+    ...(odoo.version === '19.0'
+      ? [
+          '  or over Odoo 19\'s JSON-2 API:',
+          `  curl -X POST ${odoo.url}/json/2/sale.order/action_confirm -H 'Authorization: bearer ${odoo.admin.apiKey}' -H 'X-Odoo-Database: ${odoo.db}' -H 'Content-Type: application/json' -d '{"ids": [${quotation.id}]}'`,
+        ]
+      : []),
     'Running until Ctrl-C (or SIGTERM). The stand-ins hold their data in memory: a new start begins afresh, with',
     'new ports and credentials, and the database above is removed at the stop.',
   ].join('\n');
@@ -76,10 +83,10 @@ async function tryEveryRoute(sandbox: Sandbox): Promise<boolean> {
  * (nothing else goes there). Without --keep it tries that configuration, every route polled once, and
  * stops; with --keep the stand-ins run until a signal, for a person to try routes of their own.
  */
-export async function runSandbox(options: { keep: boolean }): Promise<number> {
+export async function runSandbox(options: { keep: boolean; odoo: OdooVersion }): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'order-bridge-sandbox-'));
   const databaseFile = join(dir, 'order-bridge.sqlite');
-  const sandbox = await startSandbox({ databaseFile });
+  const sandbox = await startSandbox({ databaseFile, odooVersion: options.odoo });
   try {
     process.stdout.write(`${JSON.stringify(sandbox.config, null, 2)}\n`);
     console.error(describe(sandbox, databaseFile));

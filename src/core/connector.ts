@@ -210,11 +210,21 @@ export interface SecretStore {
   readSecret(name: string, signal: AbortSignal): Promise<string | null>;
 }
 
+/** What a connection speaks now, where its system has versions and protocols (Odoo), for /ready and the admin API. */
+export interface ConnectionDescription {
+  protocol: string;
+  /** The server's version series, null before the first contact. */
+  version: string | null;
+  /** The server cannot be spoken to as configured (e.g. JSON-2 asked of an Odoo without it). */
+  refused: boolean;
+}
+
 export interface Connector {
   readonly type: string;
   readonly source?: OrderSource;
   readonly destination?: OrderDestination;
   readonly secrets?: SecretStore;
+  describe?(): ConnectionDescription;
   close?(): Promise<void>;
 }
 

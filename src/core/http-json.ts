@@ -28,6 +28,8 @@ export interface HttpRequest {
   operation?: string;
   /** More context for the errors of this call (e.g. the order it is for), so that their messages can name it. */
   context?: ErrorContext;
+  /** Safe to send twice (a read made with POST): one immediate resend when a kept-alive socket was reset, as for GET. */
+  idempotent?: boolean;
 }
 
 export interface HttpAnswer {
@@ -199,7 +201,7 @@ export class HttpJsonClient {
                 });
         report({ httpStatus: status, responseBody: '', fault: null, error: error.message });
         // On a kept-alive socket the server closed, one repeat of a read is safe.
-        if (request.method === 'GET' && !connectionRetried && status === null && failure.reset) {
+        if ((request.method === 'GET' || request.idempotent === true) && !connectionRetried && status === null && failure.reset) {
           connectionRetried = true;
           continue;
         }

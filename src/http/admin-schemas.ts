@@ -105,7 +105,12 @@ export const runSchema = z.object({
   error: z.string().nullable(),
 });
 
-const end = z.object({ connection: z.string(), type: z.string() });
+const end = z.object({
+  connection: z.string(),
+  type: z.string(),
+  protocol: z.string().optional().describe('Odoo: xmlrpc or json2 (the setting, e.g. auto, before the first call)'),
+  version: z.string().nullable().optional().describe("Odoo: the server's series in use, null before the first call"),
+});
 
 export const routeSchema = z.object({
   name: z.string(),

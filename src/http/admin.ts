@@ -4,6 +4,7 @@ import { formatDuration } from '../config/duration.js';
 import type { Clock } from '../core/clock.js';
 import type { PruneSummary } from '../ops/prune.js';
 import type { StoreSize } from '../store/retention.js';
+import type { ContactTracker } from '../ops/contacts.js';
 import type { RunTask, RunTracker } from '../ops/runs.js';
 import { pollCursorName } from '../routes/poll.js';
 import { canReconcile } from '../routes/reconcile.js';
@@ -71,6 +72,8 @@ export interface AdminDeps {
   routes: ReadonlyMap<string, RouteRuntime>;
   /** Connection name → connector type. */
   connectionTypes: Readonly<Record<string, string>>;
+  /** What each connection speaks now (Odoo's protocol and version). */
+  contacts: ContactTracker;
   runs: RunTracker;
   control: RouteControl;
   store: StoreControl;
@@ -108,6 +111,15 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         { schema: { tags: ['admin'], security, summary: 'Routes with their schedules, job counts and last runs', response: { 200: routesResponse } } },
         async () => {
           const jobCounts = await countJobs(db);
+          const contacts = new Map(deps.contacts.snapshot().map((c) => [c.connection, c]));
+          const end = (connection: string) => {
+            const contact = contacts.get(connection);
+            return {
+              connection,
+              type: deps.connectionTypes[connection] ?? connection,
+              ...(contact?.protocol === undefined ? {} : { protocol: contact.protocol, version: contact.version ?? null }),
+            };
+          };
           const list = await Promise.all(
             [...routes.values()].map(async (route) => {
               const jobs = { pending: 0, running: 0, done: 0, dead: 0 };
@@ -116,8 +128,8 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
               const cursorAt = await cursorMovedAt(db, pollCursorName(route.name));
               return {
                 name: route.name,
-                from: { connection: route.from, type: deps.connectionTypes[route.from] ?? route.from },
-                to: { connection: route.to, type: deps.connectionTypes[route.to] ?? route.to },
+                from: end(route.from),
+                to: end(route.to),
                 webhook: webhook !== undefined,
                 poll: poll === false ? null : { everyMs: poll.every, pageSize: poll.pageSize },
                 statusCheck:

@@ -11,6 +11,8 @@ const connectionSchema = z.object({
   lastSuccessAt: z.string().nullable(),
   lastHttpStatus: z.number().int().nullable(),
   consecutiveFailures: z.number().int(),
+  protocol: z.string().optional().describe('How the connection calls its system, where there is a choice (Odoo: xmlrpc or json2; the setting before the first call)'),
+  version: z.string().nullable().optional().describe("The system's version series in use (Odoo: 17.0, 18.0, 19.0), null before the first call"),
 });
 
 const readinessSchema = z
@@ -59,6 +61,7 @@ export async function checkReadiness(probe: () => Promise<unknown>, contacts: re
     lastSuccessAt: iso(c.lastSuccessAt),
     lastHttpStatus: c.lastHttpStatus,
     consecutiveFailures: c.consecutiveFailures,
+    ...(c.protocol === undefined ? {} : { protocol: c.protocol, version: c.version ?? null }),
   }));
   const status = !databaseOk ? 'unavailable' : connections.some((c) => c.status === 'failing') ? 'degraded' : 'ready';
   return { status, database: { status: databaseOk ? 'ok' : 'unreachable', ms: Math.round(performance.now() - started) }, connections };

@@ -109,6 +109,7 @@ export function buildHttpServer(options: HttpOptions): FastifyInstance {
         scrub: options.scrub,
         routes: options.routes,
         connectionTypes: options.connectionTypes,
+        contacts: options.ops.contacts,
         runs: options.ops.runs,
         control: options.control,
         store: options.store,

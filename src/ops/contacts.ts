@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { ConnectionDescription } from '../core/connector.js';
 import type { ExchangeEntry } from '../core/exchange.js';
 
 export type ContactStatus = 'ok' | 'failing' | 'unknown';
@@ -12,6 +13,9 @@ export interface ConnectionContact {
   lastSuccessAt: number | null;
   lastHttpStatus: number | null;
   consecutiveFailures: number;
+  /** The protocol and server version in use, for connections that have them (Odoo). */
+  protocol?: string;
+  version?: string | null;
 }
 
 /**
@@ -30,6 +34,7 @@ export function reachedWorkingSystem(entry: Pick<ExchangeEntry, 'httpStatus' | '
  */
 export class ContactTracker {
   private readonly contacts = new Map<string, ConnectionContact>();
+  private readonly describers = new Map<string, () => ConnectionDescription>();
 
   constructor(
     private readonly clock: Clock,
@@ -64,7 +69,16 @@ export class ContactTracker {
     }
   }
 
+  /** Lets a connection say what it speaks; one that cannot be spoken to as configured counts as failing. */
+  describe(connection: string, describer: () => ConnectionDescription): void {
+    this.describers.set(connection, describer);
+  }
+
   snapshot(): ConnectionContact[] {
-    return [...this.contacts.values()].map((c) => ({ ...c }));
+    return [...this.contacts.values()].map((c) => {
+      const description = this.describers.get(c.connection)?.();
+      if (description === undefined) return { ...c };
+      return { ...c, ...(description.refused ? { status: 'failing' as const } : {}), protocol: description.protocol, version: description.version };
+    });
   }
 }

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { startMoreStandIns, type MoreStandIns } from './more-routes.js';
 import { confirm, createSaleOrder, seedCatalog } from './odoo/seed.js';
 import type { OdooFake } from './odoo/server.js';
+import type { OdooVersion } from './odoo/versions.js';
 import { startOzonMoySkladStandIns, type OzonMoySkladStandIns } from './ozon-moysklad.js';
 import { startStandIns } from './stack.js';
 import type { YsellFake } from './ysell/server.js';
@@ -32,6 +33,8 @@ export interface Sandbox {
 export interface SandboxOptions {
   /** The SQLite file the configuration names. */
   databaseFile: string;
+  /** The Odoo series the Odoo stand-in plays (default 17.0). */
+  odooVersion?: OdooVersion;
 }
 
 /** A port nothing listens on right now, for order-bridge's own HTTP server in the configuration. */
@@ -65,7 +68,7 @@ function seedOdoo(odoo: OdooFake): { confirmed: number; quotation: { id: number;
  * are made up at each start and only these stand-ins accept them.
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
-  const { odoo, ysell, close: closeOdooYsell } = await startStandIns();
+  const { odoo, ysell, close: closeOdooYsell } = await startStandIns(undefined, options.odooVersion);
   const marketplaces = await startOzonMoySkladStandIns();
   const more = await startMoreStandIns({ moysklad: marketplaces.moysklad });
 
@@ -112,7 +115,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   };
 
   const systems: SandboxSystem[] = [
-    { connection: 'odoo', url: odoo.url, holds: `Odoo 17 over XML-RPC, database "${odoo.db}": 6 customers, 6 products, ${odooSeed.confirmed} confirmed sale orders, quotation ${odooSeed.quotation.name}` },
+    { connection: 'odoo', url: odoo.url, holds: `Odoo ${odoo.version}${odoo.version === '19.0' ? ' over XML-RPC and JSON-2' : ' over XML-RPC'}, database "${odoo.db}": 6 customers, 6 products, ${odooSeed.confirmed} confirmed sale orders, quotation ${odooSeed.quotation.name}` },
     { connection: 'ysell', url: ysell.url, holds: "Ysell: no orders yet; its API key is Odoo's system parameter ysell.api_key" },
     { connection: 'ozon', url: marketplaces.ozon.url, holds: `Ozon Seller API: ${postings} FBS postings` },
     { connection: 'moysklad', url: marketplaces.moysklad.url, holds: 'MoySklad (connections moysklad and moysklad-mx): organization, store, retail point, a product for every article sold' },

@@ -9,6 +9,7 @@ import { parseConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { startOdooFake, type OdooFake } from './odoo/server.js';
+import type { OdooVersion } from './odoo/versions.js';
 import { startYsellFake, type YsellFake } from './ysell/server.js';
 
 export const ROUTE = 'odoo-to-ysell';
@@ -33,6 +34,8 @@ export interface StackOptions {
   start?: boolean;
   schedule?: boolean;
   ysellOptions?: Parameters<typeof startYsellFake>[0];
+  /** The Odoo series the Odoo stand-in plays (default 17.0). */
+  odooVersion?: OdooVersion;
   /** Enables the admin API with this bearer token. */
   adminToken?: string;
   /** More connections and routes beside Odoo → Ysell (the demo runs every route in one service). */
@@ -53,8 +56,11 @@ export interface Stack {
 }
 
 /** The two stand-ins, introduced to each other: the Ysell key is in Odoo's system parameters. */
-export async function startStandIns(ysellOptions?: Parameters<typeof startYsellFake>[0]): Promise<{ odoo: OdooFake; ysell: YsellFake; close(): Promise<void> }> {
-  const odoo = await startOdooFake();
+export async function startStandIns(
+  ysellOptions?: Parameters<typeof startYsellFake>[0],
+  odooVersion?: OdooVersion,
+): Promise<{ odoo: OdooFake; ysell: YsellFake; close(): Promise<void> }> {
+  const odoo = await startOdooFake(odooVersion ? { version: odooVersion } : {});
   const ysell = await startYsellFake(ysellOptions);
   odoo.setParam('ysell.api_key', ysell.apiKey);
   return {
@@ -88,7 +94,7 @@ export function writeProcessConfig(dir: string, odoo: OdooFake, ysell: YsellFake
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'order-bridge-'));
-  const { odoo, ysell, close: closeStandIns } = await startStandIns(options.ysellOptions);
+  const { odoo, ysell, close: closeStandIns } = await startStandIns(options.ysellOptions, options.odooVersion);
 
   const raw = {
     database: options.database ?? { client: 'sqlite', filename: join(dir, 'order-bridge.sqlite') },

@@ -88,6 +88,33 @@ t.test('an order with nothing to ship is invalid with a reason', async (t) => {
   if (fetched.kind === 'invalid') t.match(fetched.error.message, /S00007 has no product lines/);
 });
 
+t.test("Odoo 19.0's names (product_uom_id, no mobile) and 18.0's combos map the same way", async (t) => {
+  const lines = new Map(
+    [...details.lines].map(([id, { product_uom, ...line }]) => [id, { ...line, product_uom_id: product_uom }] as const),
+  );
+  lines.set(5, { id: 5, order_id: [7, 'S00007'], product_id: [12, 'Office combo'], name: 'Office combo', product_uom_qty: 1, product_uom_id: [1, 'Units'], price_unit: 0, discount: 0, price_subtotal: 0, display_type: false });
+  const { mobile: _mobile, ...withoutMobile } = details.partners.get(10)!;
+  const v19: OrderDetails = {
+    ...details,
+    lines,
+    products: new Map([...details.products, [12, { id: 12, name: 'Office combo', default_code: 'COMBO', type: 'combo', ysell_product_id: false }]]),
+    partners: new Map([...details.partners, [10, withoutMobile]]),
+  };
+  const options = { destinationProductIdField: 'ysell_product_id', lineSerialsField: 'x_serials', serialsWaitMs: 0, serialsEveryMs: 60_000, nonGoodsTypes: ['service', 'combo'] };
+  const fetched = toFetchedOrder({ ...so, order_line: [1, 2, 3, 4, 5] }, v19, options);
+  if (fetched.kind !== 'ready') throw new Error(`expected ready, got ${fetched.kind}`);
+  t.same(
+    fetched.order.lines.map((l) => [l.sku, l.unitOfMeasure]),
+    [
+      ['LAMP', 'Units'],
+      [null, 'Units'],
+    ],
+    'the unit of measure is read under its 19.0 name; the combo line (priced 0, its items are lines) is no parcel line',
+  );
+  t.equal(fetched.order.customer.phone, '+32 2 123');
+  t.same(fetched.order.surcharges, [{ kind: 'service', name: 'Express delivery', amount: '14.5' }], 'the service is a surcharge; the combo adds none');
+});
+
 t.test('small helpers', async (t) => {
   t.same(splitSerials('SN1, SN2\nSN3;;'), ['SN1', 'SN2', 'SN3']);
   t.same(splitSerials(false), []);

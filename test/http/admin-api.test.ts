@@ -55,7 +55,7 @@ t.test('routes: schedules, job counts, and the last poll and status check run fr
   t.match(before.body.routes, [
     {
       name: ROUTE,
-      from: { connection: 'odoo', type: 'odoo' },
+      from: { connection: 'odoo', type: 'odoo', protocol: 'xmlrpc', version: '17.0' },
       to: { connection: 'ysell', type: 'ysell' },
       webhook: true,
       poll: { everyMs: 3_600_000, pageSize: 100 },
@@ -78,7 +78,8 @@ t.test('routes: schedules, job counts, and the last poll and status check run fr
   t.match(joined.body, { status: 'finished', run: { outcome: 'ok', summary: { checked: 1, changed: 0, delivered: 0, failed: 0 } } });
   t.equal(joined.body.run.startedAt, started.body.run.startedAt, 'the second call joined the run under way');
 
-  const after = await admin<{ routes: { lastPoll: RunView; lastStatusCheck: RunView; pollCursorAt: string | null }[] }>(stack, 'GET', '/admin/routes');
+  const after = await admin<{ routes: { lastPoll: RunView; lastStatusCheck: RunView; pollCursorAt: string | null; to: Record<string, unknown> }[] }>(stack, 'GET', '/admin/routes');
+  t.notOk('protocol' in after.body.routes[0]!.to, 'only Odoo says what it speaks');
   t.equal(after.body.routes[0]?.lastPoll.outcome, 'ok');
   t.equal(after.body.routes[0]?.lastStatusCheck.outcome, 'ok');
   t.ok(after.body.routes[0]?.pollCursorAt !== null, 'the poll cursor moved');

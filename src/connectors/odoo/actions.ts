@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { isIntegrationError, permanent, type IntegrationError } from '../../core/errors.js';
 import type { DeliveredOrder, FailureNotice } from '../../core/connector.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
-import { malformed } from './client.js';
+import { malformed } from './errors.js';
 import type { OdooConfig } from './config.js';
 import type { SyncState } from './fields.js';
 import type { OrderDetails } from './mapper.js';
 import { chatterNote, escapeHtml } from './notes.js';
-import { many2one, type SaleOrderRecord } from './schemas.js';
+import { lineUom, many2one, type SaleOrderRecord } from './schemas.js';
+import type { OdooDialect } from './versions.js';
 
 export type Call = (model: string, method: string, args: XmlRpcValue[], kwargs: Record<string, XmlRpcValue>, signal: AbortSignal) => Promise<XmlRpcValue>;
 
@@ -59,8 +60,10 @@ export class OdooActions {
     private readonly config: OdooConfig,
     private readonly call: Call,
     private readonly readOrder: (id: number, signal: AbortSignal) => Promise<{ record: SaleOrderRecord; details: OrderDetails } | null>,
-    /** The integration user's id (the uid of the XML-RPC session). */
+    /** The integration user's id. */
     private readonly uid: (signal: AbortSignal) => Promise<number>,
+    /** The connected server's version differences. */
+    private readonly dialect: (signal: AbortSignal) => Promise<OdooDialect>,
   ) {}
 
   async createDraftPicking(order: DeliveredOrder, signal: AbortSignal): Promise<string> {
@@ -84,28 +87,35 @@ export class OdooActions {
 
   private async newDraftPicking(order: DeliveredOrder, record: SaleOrderRecord, details: OrderDetails, marker: string, signal: AbortSignal): Promise<number> {
     const targets = await this.resolveTargets(signal);
-    // The order's procurement group is what links a picking to the order in Odoo (sale_stock:
-    // stock.picking.sale_id is related to group_id.sale_id, and group_id to the moves' group_id).
-    const group = await this.procurementGroup(record, signal);
+    const dialect = await this.dialect(signal);
+    // Up to 18.0 the order's procurement group is what links a picking to the order (sale_stock:
+    // stock.picking.sale_id is related to group_id.sale_id, and group_id to the moves' group_id); 19.0 has
+    // no procurement groups: the moves carry the order's stock reference instead.
+    const link: Record<string, XmlRpcValue> =
+      dialect.orderLink === 'procurementGroup'
+        ? { group_id: await this.procurementGroup(record, signal) }
+        : { reference_ids: [[4, await this.stockReference(record, signal)]] };
     const serialNotes: string[] = [];
     const moves: XmlRpcValue[] = [];
     for (const lineId of record.order_line) {
       const line = details.lines.get(lineId);
       if (line === undefined || line.display_type !== false || line.product_id === false || line.product_uom_qty <= 0) continue;
       const product = details.products.get(line.product_id[0]);
-      if (product?.type === 'service') continue;
-      if (line.product_uom === false) throw permanent('ODOO_LINE_WITHOUT_UOM', `order ${record.name}: line "${line.name || line.product_id[1]}" has no unit of measure`);
+      if (typeof product?.type === 'string' && dialect.nonGoodsTypes.includes(product.type)) continue;
+      const uom = lineUom(line);
+      if (uom === false) throw permanent('ODOO_LINE_WITHOUT_UOM', `order ${record.name}: line "${line.name || line.product_id[1]}" has no unit of measure`);
       moves.push([
         0,
         0,
         {
-          name: typeof line.name === 'string' && line.name !== '' ? line.name : line.product_id[1],
+          // stock.move's description field is gone in 19.0; Odoo then shows the product's name.
+          ...(dialect.moveName ? { name: typeof line.name === 'string' && line.name !== '' ? line.name : line.product_id[1] } : {}),
           product_id: line.product_id[0],
           product_uom_qty: line.product_uom_qty,
-          product_uom: line.product_uom[0],
+          product_uom: uom[0],
           location_id: targets.sourceLocation,
           location_dest_id: targets.destinationLocation,
-          group_id: group,
+          ...link,
         },
       ]);
       const serials = details.deliveredSerials.get(line.id) ?? [];
@@ -131,6 +141,7 @@ export class OdooActions {
           origin: record.name,
           note,
           move_ids: moves,
+          ...(dialect.orderLink === 'stockReference' ? { sale_id: record.id } : {}),
         },
       ],
       {},
@@ -150,6 +161,18 @@ export class OdooActions {
     const groupId = Array.isArray(created) ? created[0] : created;
     if (typeof groupId !== 'number') throw malformed('procurement.group.create', `expected an id, got ${JSON.stringify(created)}`);
     return groupId;
+  }
+
+  /** 19.0: the order's stock reference; one is made (as sale_stock makes it at confirmation) when it has none. */
+  private async stockReference(record: SaleOrderRecord, signal: AbortSignal): Promise<number> {
+    const rows = z.array(z.looseObject({ id: z.number().int(), stock_reference_ids: z.array(z.number().int()) }));
+    const [order] = parse(rows, await this.call('sale.order', 'read', [[record.id], ['stock_reference_ids']], {}, signal), 'sale.order.read');
+    const existing = order?.stock_reference_ids[0];
+    if (existing !== undefined) return existing;
+    const created = await this.call('stock.reference', 'create', [{ name: record.name, sale_ids: [[4, record.id]] }], {}, signal);
+    const referenceId = Array.isArray(created) ? created[0] : created;
+    if (typeof referenceId !== 'number') throw malformed('stock.reference.create', `expected an id, got ${JSON.stringify(created)}`);
+    return referenceId;
   }
 
   /** Odoo's own outgoing pickings of the order that are not done, now that Ysell delivered it (opt-in). */

@@ -1,165 +1,145 @@
-import { z } from 'zod';
-import { permanent, retryable, type IntegrationError } from '../../core/errors.js';
-import type { ExchangeEntry, ExchangeSink } from '../../core/exchange.js';
-import { REDACTED } from '../../core/redact.js';
-import { faultSummary, XmlRpcClient, XmlRpcFault } from '../../xmlrpc/client.js';
-import { parseMethodResponse } from '../../xmlrpc/parse.js';
+import { isIntegrationError, permanent, retryable } from '../../core/errors.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
-import { versionInfo } from './schemas.js';
+import { Json2Transport } from './json2-transport.js';
+import type { OdooConnectionOptions, OdooProtocol, OdooTransport } from './transport.js';
+import { dialectFor, latestSeries, type OdooDialect } from './versions.js';
+import { XmlRpcTransport } from './xmlrpc-transport.js';
 
-export interface OdooClientOptions {
-  url: string;
-  db: string;
-  login: string;
-  secret: string;
-  timeoutMs: number;
-  exchanges: ExchangeSink;
-  fetch?: typeof fetch;
+export type ProtocolSetting = 'auto' | OdooProtocol;
+
+export interface OdooClientOptions extends OdooConnectionOptions {
+  /** auto (default): JSON-2 where the server has it (19.0+), XML-RPC otherwise. */
+  protocol?: ProtocolSetting;
 }
 
-/** Methods that only read: safe to send again when a kept-alive socket was reset under them. */
-const readMethods = new Set(['search', 'search_read', 'search_count', 'read', 'fields_get', 'get_param', 'check_object_reference', 'name_search']);
+/** What a connection speaks once the server told its version. */
+export interface OdooSession {
+  protocol: OdooProtocol;
+  serverVersion: string;
+  dialect: OdooDialect;
+  transport: OdooTransport;
+}
 
-/** Fault 1 texts that mean "another transaction touched the same rows": the same call will work later. */
-const concurrencyFault = /could not serialize access|concurrent update|SerializationFailure|deadlock detected|LockNotAvailable|TransactionRollbackError/;
+/** What the connection speaks, for /ready and the admin API; `refused` when the setting cannot be met. */
+export interface OdooConnectionInfo {
+  protocol: string;
+  version: string | null;
+  refused: boolean;
+}
+
+export interface ServerVersion {
+  server_version: string;
+  server_serie?: string | undefined;
+}
+
+/** Errors after which the next call asks the server again what it is: it may have been upgraded meanwhile. */
+const reconnectCodes = new Set(['CONNECTION_FAILED', 'ODOO_ACCESS_DENIED', 'ODOO_BAD_CREDENTIALS']);
+
+/** A field or model the server does not have: the sign of a server that changed version under us. */
+const unknownName = /Invalid field|has no attribute|does not exist|unknown model|Unknown field/i;
 
 /**
- * Odoo 17 over XML-RPC (/xmlrpc/2). Kept behind this small surface (authenticate, executeKw) so that a
- * JSON-2 transport can replace it when Odoo drops XML-RPC, without touching the connector.
+ * Odoo 17.0, 18.0 and 19.0 behind one surface. The server's version is asked once per connection, and
+ * again after the connection failed or the credentials were refused (a restart is when an upgrade
+ * happens); it chooses the protocol (`protocol: auto`) and the field names the connector uses.
  */
 export class OdooClient {
-  private readonly rpc: XmlRpcClient;
-  private uid: Promise<number> | null = null;
+  private readonly xmlrpc: XmlRpcTransport;
+  private readonly json2: Json2Transport;
+  private readonly setting: ProtocolSetting;
+  private current: Promise<OdooSession> | null = null;
+  private info: OdooConnectionInfo;
 
   constructor(private readonly options: OdooClientOptions) {
-    this.rpc = new XmlRpcClient({
-      baseUrl: options.url,
-      connector: 'odoo',
-      timeoutMs: options.timeoutMs,
-      exchanges: (entry) =>
-        // System parameter values are secrets (the Ysell key lives there): keep them out of the log.
-        options.exchanges(markRefusedCredentials(entry.operation.includes('ir.config_parameter') ? { ...entry, responseBody: REDACTED } : entry)),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
+    this.setting = options.protocol ?? 'auto';
+    this.xmlrpc = new XmlRpcTransport(options);
+    this.json2 = new Json2Transport(options);
+    this.info = { protocol: this.setting, version: null, refused: false };
   }
 
-  async version(signal?: AbortSignal): Promise<z.infer<typeof versionInfo>> {
-    const value = await this.call('/xmlrpc/2/common', 'version', [], 'version', true, signal);
-    const parsed = versionInfo.safeParse(value);
-    if (!parsed.success) throw malformed('version', parsed.error);
-    return parsed.data;
+  /** The last known protocol and version (the setting and null before the first call). */
+  describe(): OdooConnectionInfo {
+    return { ...this.info };
   }
 
-  /** The integration user's id; asked once and remembered (a rejected key forgets it). */
-  authenticate(signal?: AbortSignal): Promise<number> {
-    this.uid ??= this.login(signal).catch((err: unknown) => {
-      this.uid = null;
+  /**
+   * The server's version, from XML-RPC's `common.version` (odoo/service/common.py exp_version, the same on
+   * 17.0–19.0, no credentials). A server whose /xmlrpc is gone (404; Odoo plans to remove it after 19)
+   * is one newer than 19.0 when JSON-2 may be used: it speaks the newest dialect we know.
+   */
+  async version(signal?: AbortSignal): Promise<ServerVersion> {
+    try {
+      return await this.xmlrpc.version(signal);
+    } catch (err) {
+      if (this.setting === 'xmlrpc' || !isIntegrationError(err) || err.code !== 'HTTP_404') throw err;
+      return { server_version: `${latestSeries} (XML-RPC is gone)`, server_serie: latestSeries };
+    }
+  }
+
+  session(signal?: AbortSignal): Promise<OdooSession> {
+    this.current ??= this.connect(signal).catch((err: unknown) => {
+      this.current = null;
       throw err;
     });
-    return this.uid;
+    return this.current;
   }
 
-  async executeKw(
-    model: string,
-    method: string,
-    args: XmlRpcValue[],
-    kwargs: Record<string, XmlRpcValue> = {},
-    signal?: AbortSignal,
-  ): Promise<XmlRpcValue> {
-    const uid = await this.authenticate(signal);
-    const { db, secret } = this.options;
-    try {
-      return await this.call(
-        '/xmlrpc/2/object',
-        'execute_kw',
-        [db, uid, secret, model, method, args, kwargs],
-        `execute_kw ${model}.${method}`,
-        readMethods.has(method),
-        signal,
-      );
-    } catch (err) {
-      if (err instanceof XmlRpcFault && err.faultCode === 3) this.uid = null;
-      throw err instanceof XmlRpcFault ? this.faultError(err, `${model}.${method}`) : err;
-    }
+  /** The integration user's id. */
+  async authenticate(signal?: AbortSignal): Promise<number> {
+    const session = await this.session(signal);
+    return this.guarded(session, () => session.transport.uid(signal), signal);
   }
 
-  private async login(signal?: AbortSignal): Promise<number> {
-    const { db, login, secret, url } = this.options;
-    let value: XmlRpcValue;
-    try {
-      value = await this.call('/xmlrpc/2/common', 'authenticate', [db, login, secret, {}], 'authenticate', true, signal);
-    } catch (err) {
-      throw err instanceof XmlRpcFault ? this.faultError(err, 'authenticate') : err;
-    }
-    if (value === false) {
+  async executeKw(model: string, method: string, args: XmlRpcValue[], kwargs: Record<string, XmlRpcValue> = {}, signal?: AbortSignal): Promise<XmlRpcValue> {
+    const session = await this.session(signal);
+    return this.guarded(session, () => session.transport.execute(model, method, args, kwargs, signal), signal);
+  }
+
+  private async connect(signal?: AbortSignal): Promise<OdooSession> {
+    const { server_version: serverVersion } = await this.version(signal);
+    const dialect = dialectFor(serverVersion, this.options.url);
+    const protocol: OdooProtocol = this.setting === 'auto' ? (dialect.json2 ? 'json2' : 'xmlrpc') : this.setting;
+    this.info = { protocol, version: dialect.series, refused: false };
+    if (protocol === 'json2' && !dialect.json2) {
+      this.info.refused = true;
       throw permanent(
-        'ODOO_BAD_CREDENTIALS',
-        `Odoo at ${url} rejected login "${login}" on database "${db}": check the login, the database name and the API key`,
-        { context: { system: 'odoo', operation: 'authenticate' } },
+        'ODOO_JSON2_UNAVAILABLE',
+        `Odoo at ${this.options.url} is version ${serverVersion}, which has no JSON-2 API (it came with Odoo 19.0): set the connection's protocol to "auto" or "xmlrpc"`,
+        { context: { system: 'odoo', operation: 'version', serverVersion } },
       );
     }
-    if (typeof value !== 'number' || !Number.isInteger(value)) throw malformed('authenticate', `expected a user id, got ${JSON.stringify(value)}`);
-    return value;
+    const transport = protocol === 'json2' ? this.json2 : this.xmlrpc;
+    transport.forget();
+    return { protocol, serverVersion, dialect, transport };
   }
 
-  private call(path: string, method: string, params: XmlRpcValue[], operation: string, idempotent: boolean, signal?: AbortSignal): Promise<XmlRpcValue> {
-    return this.rpc.call(path, method, params, { idempotent, operation, ...(signal ? { signal } : {}) });
-  }
-
-  private faultError(fault: XmlRpcFault, operation: string): IntegrationError {
-    const code = typeof fault.faultCode === 'number' ? fault.faultCode : legacyFaultCode(fault.faultCode);
-    // Fault 1 is a traceback whose last line is the error; the others are messages meant for people.
-    const summary = code === 1 ? faultSummary(fault.faultString) : fault.faultString.trim().replace(/\s*\n\s*/g, ' ');
-    const context = { system: 'odoo', operation, faultCode: code };
-    const detail = fault.faultString;
-    switch (code) {
-      case 1:
-        if (concurrencyFault.test(fault.faultString)) {
-          return retryable('ODOO_CONCURRENT_UPDATE', `Odoo ${operation}: another transaction changed the same records (${summary})`, { context, detail });
+  /**
+   * Runs a call of this session; a failure that may mean the server changed (a lost connection, refused
+   * credentials) makes the next call ask its version again. A field Odoo does not know, on a server that
+   * now reports another version, is that upgrade caught in the act: retryable, with the new names.
+   */
+  private async guarded<T>(session: OdooSession, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (!isIntegrationError(err)) throw err;
+      if (reconnectCodes.has(err.code)) this.forget(session);
+      if (err.code === 'ODOO_SERVER_ERROR' && unknownName.test(err.message)) {
+        const now = await this.version(signal).catch(() => null);
+        if (now !== null && dialectFor(now.server_version, this.options.url).series !== session.dialect.series) {
+          this.forget(session);
+          throw retryable('ODOO_VERSION_CHANGED', `Odoo changed from ${session.dialect.series} to ${now.server_version} under a call (${err.message}); it is made again with the new version's names`, {
+            context: err.context,
+            cause: err,
+          });
         }
-        return permanent('ODOO_SERVER_ERROR', `Odoo ${operation} failed: ${summary}`, { context, detail });
-      case 2:
-        return permanent('ODOO_USER_ERROR', `Odoo ${operation} refused: ${summary}`, { context, detail });
-      case 3:
-        return permanent('ODOO_ACCESS_DENIED', `Odoo refused the credentials of "${this.options.login}" (${summary}): check the API key`, { context, detail });
-      case 4:
-        return permanent('ODOO_ACCESS_ERROR', `Odoo user "${this.options.login}" may not do ${operation}: ${summary}`, { context, detail });
-      default:
-        return permanent('ODOO_FAULT', `Odoo ${operation} failed with fault ${String(fault.faultCode)}: ${summary}`, { context, detail });
+      }
+      throw err;
     }
   }
-}
 
-/**
- * Odoo refuses credentials without an HTTP error: `authenticate` answers 200 with `False` (17.0
- * odoo/service/common.py exp_authenticate catches AccessDenied), and execute_kw with a wrong key answers
- * fault 3 (odoo/addons/base/controllers/rpc.py). Both are marked, so that /ready does not call Odoo ok.
- */
-function markRefusedCredentials(entry: ExchangeEntry): ExchangeEntry {
-  if (entry.httpStatus !== 200 || entry.error !== null) return entry;
-  if (entry.fault !== null && /^3:/.test(entry.fault)) return { ...entry, credentialsRefused: true };
-  if (entry.operation !== 'authenticate' || entry.fault !== null) return entry;
-  let refused = false;
-  try {
-    const answer = parseMethodResponse(entry.responseBody);
-    refused = answer.kind === 'value' && answer.value === false;
-  } catch {
-    return entry;
+  private forget(session: OdooSession): void {
+    session.transport.forget();
+    this.current = null;
   }
-  return refused ? { ...entry, fault: 'login refused: authenticate answered False', credentialsRefused: true } : entry;
-}
-
-/** Pre-/2 endpoints and some proxies still send string fault codes such as "AccessDenied". */
-function legacyFaultCode(code: string): number {
-  if (/AccessDenied/i.test(code)) return 3;
-  if (/AccessError/i.test(code)) return 4;
-  if (/warning|UserError|ValidationError|MissingError/i.test(code)) return 2;
-  return 1;
-}
-
-export function malformed(operation: string, problem: unknown): IntegrationError {
-  const text = problem instanceof z.ZodError ? z.prettifyError(problem) : String(problem);
-  return retryable('MALFORMED_RESPONSE', `Odoo ${operation} returned data we cannot read: ${text}`, {
-    context: { system: 'odoo', operation },
-  });
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationSchema } from '../../config/duration.js';
 import { externalUrlSchema } from '../../config/external-url.js';
 import { odooDefaults } from './fields.js';
+import { odooProtocols } from './transport.js';
 
 const fieldName = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected an Odoo field name');
 const xmlId = z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/, 'expected an XML id like "stock.picking_type_out"');
@@ -14,6 +15,11 @@ export const odooConfigSchema = z.strictObject({
   /** An API key (preferred, Odoo 14+) or the password of the integration user. */
   secret: z.string().min(1),
   timeout: durationSchema.default(15_000),
+  /**
+   * How to call Odoo: `auto` uses the JSON-2 API where the server has it (19.0+) and XML-RPC before;
+   * `xmlrpc` and `json2` insist (json2 against a server older than 19.0 is refused with a message).
+   */
+  protocol: z.enum(['auto', ...odooProtocols]).default('auto'),
   fields: z
     .strictObject({
       /** product.product field holding the destination's product id. */

@@ -3,7 +3,8 @@ import type { ChangedPage, Connector, ConnectorDefinition, FetchedOrder, OrderSo
 import { withInlineRetry, type InlineRetry } from '../../core/retry.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { OdooActions } from './actions.js';
-import { malformed, OdooClient } from './client.js';
+import { OdooClient } from './client.js';
+import { malformed } from './errors.js';
 import { odooConfigSchema, type OdooConfig } from './config.js';
 import { toFetchedOrder, type OrderDetails } from './mapper.js';
 import {
@@ -89,8 +90,11 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
   }
 
   /** Everything the mapper needs for a page of orders, in three rounds of batched calls. */
+  const dialect = async (signal: AbortSignal) => (await client.session(signal)).dialect;
+
   async function loadDetails(orders: readonly SaleOrderRecord[], signal: AbortSignal): Promise<OrderDetails> {
-    const lineFields = config.fields.lineSerials === null ? saleOrderLineFields : [...saleOrderLineFields, config.fields.lineSerials];
+    const version = await dialect(signal);
+    const lineFields = config.fields.lineSerials === null ? saleOrderLineFields(version) : [...saleOrderLineFields(version), config.fields.lineSerials];
     const lines = await readMany('sale.order.line', saleOrderLineRecord, orders.flatMap((o) => o.order_line), lineFields, signal);
     const lineIds = lines.map((l) => l.id);
     const productIds = unique(lines.flatMap((l) => (l.product_id === false ? [] : [l.product_id[0]])));
@@ -98,7 +102,7 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
 
     const [products, partners, moves] = await Promise.all([
       readMany('product.product', productRecord, productIds, [...productFields, ...(config.serialsFromDeliveries ? ['tracking'] : []), config.fields.destinationProductId], signal),
-      readMany('res.partner', partnerRecord, partnerIds, partnerFields, signal),
+      readMany('res.partner', partnerRecord, partnerIds, partnerFields(version), signal),
       config.serialsFromDeliveries && lineIds.length > 0
         ? call(
             'stock.move',
@@ -145,6 +149,7 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
   async function mapPage(orders: readonly SaleOrderRecord[], signal: AbortSignal): Promise<Map<string, FetchedOrder>> {
     const details = await loadDetails(orders, signal);
     const options = {
+      nonGoodsTypes: (await dialect(signal)).nonGoodsTypes,
       destinationProductIdField: config.fields.destinationProductId,
       lineSerialsField: config.fields.lineSerials,
       serialsWaitMs: config.serials.wait,
@@ -161,7 +166,7 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
     return parseRecords(saleOrderRecord, value, 'sale.order.search_read');
   }
 
-  const actions = new OdooActions(config, call, readOrder, (signal) => client.authenticate(signal));
+  const actions = new OdooActions(config, call, readOrder, (signal) => client.authenticate(signal), dialect);
 
   const source: OrderSource = {
     async *changedOrders(cursor: string | null, window: PollWindow, signal: AbortSignal): AsyncIterable<ChangedPage> {
@@ -218,7 +223,7 @@ export function createOdooConnector(config: OdooConfig, client: OdooClient): Con
     },
   };
 
-  return { type: 'odoo', source, secrets };
+  return { type: 'odoo', source, secrets, describe: () => client.describe() };
 }
 
 export const odooConnector: ConnectorDefinition<OdooConfig> = {
@@ -234,6 +239,7 @@ export const odooConnector: ConnectorDefinition<OdooConfig> = {
       secret: config.secret,
       timeoutMs: config.timeout,
       exchanges: context.exchanges,
+      protocol: config.protocol,
     });
     return createOdooConnector(config, client);
   },

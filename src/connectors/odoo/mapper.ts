@@ -3,7 +3,7 @@ import { permanent } from '../../core/errors.js';
 import type { Awaited, FetchedOrder } from '../../core/connector.js';
 import { amount, dec } from '../../core/money.js';
 import type { Order, OrderDiscount, OrderLine, Party, Surcharge } from '../../core/order.js';
-import type { CountryRecord, PartnerRecord, ProductRecord, SaleOrderLineRecord, SaleOrderRecord } from './schemas.js';
+import { lineUom, type CountryRecord, type PartnerRecord, type ProductRecord, type SaleOrderLineRecord, type SaleOrderRecord } from './schemas.js';
 
 /** Everything the mapper needs about one page of orders, read in batches beforehand. */
 export interface OrderDetails {
@@ -23,6 +23,8 @@ export interface MapperOptions {
   serialsEveryMs: number;
   /** The sale.order field with order-bridge's sync state, read along with the order; kept in refs.syncState. */
   syncStateField?: string | null;
+  /** Product types that are not goods to ship (the version's, see OdooDialect.nonGoodsTypes); default: service. */
+  nonGoodsTypes?: readonly string[];
 }
 
 /** What a tracked line still lacks: serial numbers (one per unit), or a lot. */
@@ -149,7 +151,8 @@ function untaxed(line: SaleOrderLineRecord): { unitPrice: string; discount: stri
 
 /**
  * One Odoo sale order as the canonical Order. Lines without a product (sections, notes) are dropped;
- * service products (delivery charges) are not goods to ship, so they become surcharges instead of lines,
+ * service products (delivery charges) and combos (18.0+, whose items are lines of their own) are not goods
+ * to ship, so they become surcharges instead of lines,
  * and lines that take money off (loyalty rewards, discount products) become order discounts.
  */
 export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, options: MapperOptions): FetchedOrder {
@@ -174,7 +177,7 @@ export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, optio
       discounts.push({ kind: 'promotion', code: null, amount: amount(-line.price_subtotal) });
       continue;
     }
-    if (product?.type === 'service') {
+    if (typeof product?.type === 'string' && (options.nonGoodsTypes ?? ['service']).includes(product.type)) {
       if (line.price_subtotal !== 0) surcharges.push({ kind: 'service', name, amount: amount(line.price_subtotal) });
       continue;
     }
@@ -188,6 +191,7 @@ export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, optio
     } else if (tracking === 'lot' && serials.length === 0) {
       missingSerials.push({ product: line.product_id[1], tracking, missing: 1, quantity: line.product_uom_qty });
     }
+    const uom = lineUom(line);
     lines.push({
       sourceLineId: String(line.id),
       sku: text(product?.default_code),
@@ -197,7 +201,7 @@ export function toFetchedOrder(so: SaleOrderRecord, details: OrderDetails, optio
       taxRate: null,
       sourceProductId: String(line.product_id[0]),
       destinationProductId: typeof destinationId === 'string' && destinationId.trim() !== '' ? destinationId.trim() : typeof destinationId === 'number' && destinationId > 0 ? String(destinationId) : null,
-      unitOfMeasure: line.product_uom === false ? null : line.product_uom[1],
+      unitOfMeasure: uom === false ? null : uom[1],
       serials,
     });
   }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { OdooDialect } from './versions.js';
 
 /**
- * What Odoo 17 answers for the fields we read (load='_classic_read'): empty values are `false`,
+ * What Odoo 17.0–19.0 answer for the fields we read (load='_classic_read'): empty values are `false`,
  * many2one is [id, display name], x2many a list of ids.
  */
 const falsy = z.literal(false);
@@ -40,7 +41,10 @@ export const saleOrderRecord = z.looseObject({
   write_date: z.string(),
 });
 
-export const saleOrderLineFields = ['order_id', 'product_id', 'name', 'product_uom_qty', 'product_uom', 'price_unit', 'discount', 'price_subtotal', 'display_type'] as const;
+/** The sale.order.line fields we read, with the unit of measure under its name in that version. */
+export function saleOrderLineFields(dialect: OdooDialect): string[] {
+  return ['order_id', 'product_id', 'name', 'product_uom_qty', dialect.saleLineUom, 'price_unit', 'discount', 'price_subtotal', 'display_type'];
+}
 
 export const saleOrderLineRecord = z
   .object({
@@ -49,13 +53,20 @@ export const saleOrderLineRecord = z
     product_id: many2one,
     name: optionalText,
     product_uom_qty: z.number(),
-    product_uom: many2one,
+    /** The unit of measure: `product_uom` up to 18.0, `product_uom_id` from 19.0 (see lineUom). */
+    product_uom: many2one.optional(),
+    product_uom_id: many2one.optional(),
     price_unit: z.number(),
     discount: z.number(),
     price_subtotal: z.number(),
     display_type: optionalText,
   })
   .catchall(z.unknown());
+
+/** A line's unit of measure, whichever of the two names its version reads it under. */
+export function lineUom(line: SaleOrderLineRecord): z.infer<typeof many2one> {
+  return line.product_uom ?? line.product_uom_id ?? false;
+}
 
 export const productFields = ['name', 'default_code', 'type'] as const;
 
@@ -70,7 +81,10 @@ export const productRecord = z
   })
   .catchall(z.unknown());
 
-export const partnerFields = ['name', 'parent_id', 'street', 'street2', 'city', 'zip', 'state_id', 'country_id', 'phone', 'mobile', 'email'] as const;
+/** The res.partner fields we read: the phone fields that version has (19.0 has no `mobile`). */
+export function partnerFields(dialect: OdooDialect): string[] {
+  return ['name', 'parent_id', 'street', 'street2', 'city', 'zip', 'state_id', 'country_id', ...dialect.partnerPhones, 'email'];
+}
 
 export const partnerRecord = z.object({
   id: z.number().int(),
@@ -83,7 +97,7 @@ export const partnerRecord = z.object({
   state_id: many2one,
   country_id: many2one,
   phone: optionalText,
-  mobile: optionalText,
+  mobile: optionalText.optional(),
   email: optionalText,
 });
 

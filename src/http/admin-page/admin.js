@@ -93,6 +93,12 @@
     );
   }
 
+  /** "odoo (odoo, 19.0 over json2)": a connection, its type and, for Odoo, the version and protocol in use. */
+  function endLabel(end) {
+    const speaks = end.protocol === undefined ? '' : `, ${end.version ?? 'version not known yet'} over ${end.protocol}`;
+    return `${end.connection} (${end.type}${speaks})`;
+  }
+
   function renderRoutes(routes) {
     routeNames = routes.map((r) => r.name);
     const select = $('search-route');
@@ -112,7 +118,7 @@
         return el(
           'tr',
           { 'data-route': route.name },
-          el('td', {}, el('strong', {}, route.name), el('div', { className: 'muted' }, `${route.from.connection} (${route.from.type}) → ${route.to.connection} (${route.to.type})`)),
+          el('td', {}, el('strong', {}, route.name), el('div', { className: 'muted' }, `${endLabel(route.from)} → ${endLabel(route.to)}`)),
           el('td', {}, schedule.join(', ')),
           runCell(route.lastPoll),
           runCell(route.lastStatusCheck),

@@ -1,4 +1,5 @@
 import type { Env, Vals } from './orm.js';
+import { type OdooVersion, userGroupsField } from './versions.js';
 
 /** Ids of the records every fresh database has, for tests that want them without an RPC round trip. */
 export interface BaseRefs {
@@ -28,11 +29,11 @@ function moduleOf(model: string): string {
 }
 
 /**
- * The records of a new Odoo 17 database with sale_management and stock, with the ids a real one
+ * The records of a new Odoo database (17.0, 18.0 or 19.0) with sale_management and stock, with the ids a real one
  * gives them where clients are known to hard-code or observe them (admin is uid 2, the customers
  * location is 5, WH/Stock is 8, the delivery type of warehouse0 is 2).
  */
-export function loadBaseData(env: Env, users: { bridgeUid: number }, models: readonly string[]): BaseRefs {
+export function loadBaseData(env: Env, users: { bridgeUid: number }, models: readonly string[], version: OdooVersion): BaseRefs {
   const orm = env.orm;
   const put = (model: string, vals: Vals, xmlid?: string, id?: number): number => {
     if (id !== undefined) orm.setNextId(model, id);
@@ -85,9 +86,12 @@ export function loadBaseData(env: Env, users: { bridgeUid: number }, models: rea
   const bridgePartner = put('res.partner', { name: 'Order Bridge', email: 'bridge@yourcompany.example.com' });
 
   const company = put('res.company', { name: 'YourCompany', partner_id: companyPartner, currency_id: usd }, 'base.main_company', 1);
-  put('res.users', { name: 'OdooBot', login: '__system__', partner_id: rootPartner, active: false }, 'base.user_root', 1);
-  put('res.users', { name: 'Mitchell Admin', login: 'admin', partner_id: adminPartner }, 'base.user_admin', 2);
-  put('res.users', { name: 'Order Bridge', login: 'bridge', partner_id: bridgePartner }, undefined, users.bridgeUid);
+  const internal = put('res.groups', { name: 'Internal User' }, 'base.group_user', 1);
+  const settings = put('res.groups', { name: 'Settings' }, 'base.group_system', 4);
+  const groups = userGroupsField(version);
+  put('res.users', { name: 'OdooBot', login: '__system__', partner_id: rootPartner, active: false, [groups]: [[6, 0, [internal, settings]]] }, 'base.user_root', 1);
+  put('res.users', { name: 'Mitchell Admin', login: 'admin', partner_id: adminPartner, [groups]: [[6, 0, [internal, settings]]] }, 'base.user_admin', 2);
+  put('res.users', { name: 'Order Bridge', login: 'bridge', partner_id: bridgePartner, [groups]: [[6, 0, [internal]]] }, undefined, users.bridgeUid);
 
   const unitUom = put('uom.uom', { name: 'Units', factor: 1 }, 'uom.product_uom_unit', 1);
   put('uom.uom', { name: 'Dozens', factor: 1 / 12 }, 'uom.product_uom_dozen');

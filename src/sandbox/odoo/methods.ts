@@ -20,7 +20,7 @@ export function method(
   access: AccessOp,
   line: number,
   run: MethodDef['run'],
-  options: { varKw?: boolean; file?: string; code?: string } = {},
+  options: { varKw?: boolean; file?: string; code?: string; returnsRecords?: boolean } = {},
 ): MethodDef {
   const name = qualname.split('.').pop()!;
   return {
@@ -29,6 +29,7 @@ export function method(
     params: params.map((p) => (typeof p === 'string' ? { name: p } : p)),
     access,
     varKw: options.varKw,
+    returnsRecords: options.returnsRecords,
     frame: frame(options.file ?? 'models.py', line, name, options.code ?? `res = super().${name}(*args, **kwargs)`),
     run,
   };
@@ -85,7 +86,7 @@ export const BASE_METHODS: Readonly<Record<string, MethodDef>> = {
     const v = a.vals_list!;
     if (Array.isArray(v)) return v.map((vals) => env.create(model, vals));
     return env.create(model, v);
-  }, { code: 'records = self._create(data_list)' }),
+  }, { code: 'records = self._create(data_list)', returnsRecords: true }),
   read: method(
     'multi',
     'BaseModel.read',
@@ -162,6 +163,7 @@ export const BASE_METHODS: Readonly<Record<string, MethodDef>> = {
     2934,
     (env, model, _ids, a) => fieldsGet(env, model, fieldList(a.allfields), fieldList(a.attributes)),
   ),
+  // 17.0 only (deprecated there in favour of display_name); 18.0 removed it from odoo/models.py.
   name_get: method('multi', 'BaseModel.name_get', [], 'read', 1650, (env, model, ids) =>
     ids.filter((id) => env.get(model, id)).map((id) => [id, env.displayName(model, id)]),
   ),
@@ -267,7 +269,13 @@ export function callKw(
   const callFrame = frame('api.py', 461, 'call_kw', 'method = getattr(type(model), name)');
   const base = new Env(orm, uid, now);
   const def = base.def(model);
-  const m = def.methods[name] ?? BASE_METHODS[name];
+  const m = findMethod(orm, def, name);
+  if (!m && orm.publicMethodLookup) {
+    throw pyError('AttributeError', `The method '${model}.${name}' does not exist`, [
+      frame('service/model.py', 77, 'call_kw', 'method = get_public_method(model, name)'),
+      frame('service/model.py', 66, 'get_public_method', `raise AttributeError(f"The method '{model._name}.{name}' does not exist")`),
+    ]);
+  }
   if (!m) {
     throw pyError('AttributeError', `type object ${pyRepr(model)} has no attribute ${pyRepr(name)}`, [callFrame]);
   }
@@ -296,10 +304,63 @@ export function callKw(
   try {
     if (m.kind === 'multi') {
       const ids = normalizeIds(args[0]!);
-      return m.run(env, model, ids, bindArgs(m, args.slice(1), rest));
+      const result = m.run(env, model, ids, bindArgs(m, args.slice(1), rest));
+      return orm.publicMethodLookup && m.returnsRecords && typeof result === 'number' ? [result] : result;
     }
     return m.run(env, model, [], bindArgs(m, args, rest));
   } catch (err) {
     throw withFrames(err, frames);
   }
+}
+
+export function findMethod(orm: Orm, def: ModelDef, name: string): MethodDef | undefined {
+  return def.methods[name] ?? (orm.removedBaseMethods.has(name) ? undefined : BASE_METHODS[name]);
+}
+
+/** What the JSON-2 controller refuses before the method runs: an HTTP error from werkzeug. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 404 | 422,
+    readonly werkzeugName: 'BadRequest' | 'Unauthorized' | 'NotFound' | 'UnprocessableEntity',
+    description: string,
+  ) {
+    super(description);
+    this.name = 'HttpError';
+  }
+}
+
+const unprocessable = (description: string): HttpError => new HttpError(422, 'UnprocessableEntity', description);
+
+/**
+ * addons/rpc/controllers/json2.py (19.0) `web_json_2_rpc`: the model must exist (else NotFound), the
+ * method must be public (odoo/service/model.py `get_public_method`: a leading underscore is an
+ * AccessError, an unknown name NotFound), an `@api.model` method takes no ids (UnprocessableEntity
+ * "cannot call model.method with ids"), and the named arguments must bind to the signature
+ * (`inspect.Signature.bind`; its TypeError text becomes an UnprocessableEntity). Then the method runs
+ * on `Model.browse(ids)` with the context, and a recordset result becomes its ids.
+ */
+export function callJson2(orm: Orm, uid: number, now: string, model: string, name: string, body: Readonly<Args>): MethodResult {
+  const def = orm.models.get(model);
+  if (!def) throw new HttpError(404, 'NotFound', `the model ${pyRepr(model)} does not exist`);
+  if (name.startsWith('_')) throw accessError(`Private methods (such as '${model}.${name}') cannot be called remotely.`);
+  const m = findMethod(orm, def, name);
+  if (!m) throw new HttpError(404, 'NotFound', `The method '${model}.${name}' does not exist`);
+  const { ids: rawIds, context, ...kwargs } = body;
+  const ctx = context && typeof context === 'object' && !Array.isArray(context) && !(context instanceof Date) && !(context instanceof Uint8Array) ? context : {};
+  const ids = rawIds === undefined || rawIds === null ? [] : normalizeIds(rawIds);
+  if (m.kind === 'model' && ids.length) throw unprocessable(`cannot call ${model}.${name} with ids`);
+  for (const p of m.params) {
+    if (!('default' in p) && !(p.name in kwargs)) throw unprocessable(`missing a required argument: ${pyRepr(p.name)}`);
+  }
+  if (!m.varKw) {
+    const extra = Object.keys(kwargs).find((k) => !m.params.some((p) => p.name === k));
+    if (extra !== undefined) throw unprocessable(`got an unexpected keyword argument ${pyRepr(extra)}`);
+  }
+  const args: Args = { ...kwargs };
+  for (const p of m.params) if (!(p.name in args) && 'default' in p) args[p.name] = p.default!;
+  const env = new Env(orm, uid, now, ctx);
+  checkAccess(env, def, m.access);
+  const result = m.run(env, model, ids, args);
+  if (m.returnsRecords && typeof result === 'number') return [result];
+  return result;
 }

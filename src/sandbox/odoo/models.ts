@@ -11,6 +11,7 @@ import {
   type Vals,
 } from './orm.js';
 import { frame, pyError, pyStr, recordsetRepr, userError, validationError } from './python.js';
+import { type OdooVersion, majorOf, saleLineUomField, userGroupsField } from './versions.js';
 
 type FieldOpts = Partial<Omit<FieldDef, 'type' | 'string'>>;
 type Selection = ReadonlyArray<readonly [string, string]>;
@@ -204,7 +205,7 @@ const MAIL_THREAD: Record<string, MethodDef> = {
         parent_id: typeof a.parent_id === 'number' ? a.parent_id : false,
       });
     },
-    { varKw: true, file: 'addons/mail/models/mail_thread.py' },
+    { varKw: true, file: 'addons/mail/models/mail_thread.py', returnsRecords: true },
   ),
 };
 
@@ -270,8 +271,15 @@ function orderTotal(env: Env, orderId: number): number {
   );
 }
 
-/** sale_stock's procurement, reduced to its effect: one outgoing picking from WH/Stock with a move per line. */
-function launchDeliveries(env: Env, orderId: number): void {
+/**
+ * sale_stock's procurement, reduced to its effect: one outgoing picking from WH/Stock with a move per line.
+ * 17.0/18.0 group the moves under the order's procurement.group; 19.0 has no procurement.group and tags
+ * them with a stock.reference named after the order instead (addons/sale_stock/models/sale_order_line.py
+ * `_prepare_procurement_values`: `reference_ids`, made with `sale_ids` = the order when it has none).
+ */
+function launchDeliveries(env: Env, orderId: number, version: OdooVersion): void {
+  const lineUom = saleLineUomField(version);
+  const v19 = majorOf(version) >= 19;
   const order = env.rec('sale.order', orderId);
   const warehouse = env.rec('stock.warehouse', refId(env, 'stock.warehouse0'));
   const pickingType = id(warehouse.out_type_id)!;
@@ -293,10 +301,10 @@ function launchDeliveries(env: Env, orderId: number): void {
       0,
       0,
       {
-        name: line.name as string,
+        ...(v19 ? {} : { name: line.name as string }),
         product_id: productId,
         product_uom_qty: missing,
-        product_uom: id(line.product_uom) ?? refId(env, 'uom.product_uom_unit'),
+        product_uom: id(line[lineUom]) ?? refId(env, 'uom.product_uom_unit'),
         location_id: source,
         location_dest_id: dest,
         sale_line_id: lineId,
@@ -306,10 +314,18 @@ function launchDeliveries(env: Env, orderId: number): void {
     ]);
   }
   if (!moves.length) return;
-  let group = id(order.procurement_group_id);
-  if (!group) {
-    group = env.create('procurement.group', { name: order.name as string, sale_id: orderId, partner_id: order.partner_shipping_id as XmlRpcValue, move_type: 'direct' });
-    env.write('sale.order', [orderId], { procurement_group_id: group });
+  let link: Vals;
+  if (v19) {
+    const existing = env.value('sale.order', order, 'stock_reference_ids') as readonly number[];
+    const reference = existing[0] ?? env.create('stock.reference', { name: order.name as string, sale_ids: [[4, orderId]] });
+    link = { reference_ids: [[4, reference]] };
+  } else {
+    let group = id(order.procurement_group_id);
+    if (!group) {
+      group = env.create('procurement.group', { name: order.name as string, sale_id: orderId, partner_id: order.partner_shipping_id as XmlRpcValue, move_type: 'direct' });
+      env.write('sale.order', [orderId], { procurement_group_id: group });
+    }
+    link = { group_id: group };
   }
   const picking = env.create('stock.picking', {
     picking_type_id: pickingType,
@@ -318,7 +334,7 @@ function launchDeliveries(env: Env, orderId: number): void {
     partner_id: order.partner_shipping_id as XmlRpcValue,
     origin: order.name as string,
     state: 'confirmed',
-    move_ids: moves.map((cmd) => [0, 0, { ...((cmd as XmlRpcValue[])[2] as Vals), group_id: group }]),
+    move_ids: moves.map((cmd) => [0, 0, { ...((cmd as XmlRpcValue[])[2] as Vals), ...link }]),
   });
   // Reservation method "at confirmation" (stock.picking.type.reservation_method's default).
   reserveTracked(env, [picking]);
@@ -364,7 +380,7 @@ function reserveTracked(env: Env, pickingIds: readonly number[]): void {
   }
 }
 
-export function confirmOrders(env: Env, ids: readonly number[]): true {
+export function confirmOrders(env: Env, ids: readonly number[], version: OdooVersion): true {
   env.ensureExist('sale.order', ids);
   for (const orderId of ids) {
     const order = env.rec('sale.order', orderId);
@@ -379,7 +395,7 @@ export function confirmOrders(env: Env, ids: readonly number[]): true {
     }
   }
   env.write('sale.order', ids, { state: 'sale', date_order: env.now });
-  for (const orderId of ids) launchDeliveries(env, orderId);
+  for (const orderId of ids) launchDeliveries(env, orderId, version);
   return true;
 }
 
@@ -464,8 +480,87 @@ function pickingMethod(name: string, line: number, run: MethodDef['run']): Metho
   return method('multi', `Picking.${name}`, [], 'write', line, run, { file: pickingFile });
 }
 
-/** Every model the fake knows. `serialField` names the sale.order.line char field holding serial numbers. */
-export function buildModels(options: { serialField: string }): ModelDef[] {
+/**
+ * Product storability. 17.0: `detailed_type` (consu/service, stock adds `product` "Storable Product") with
+ * `type` computed from it (addons/product/models/product_template.py, addons/stock/models/product.py).
+ * 18.0 and 19.0: `type` is consu ("Goods")/service/combo, and stock adds the boolean `is_storable`;
+ * `type: 'product'` is a wrong selection value there.
+ */
+function productTypeFields(version: OdooVersion): Record<string, FieldDef> {
+  if (majorOf(version) < 18) {
+    const types: Selection = [
+      ['consu', 'Consumable'],
+      ['service', 'Service'],
+      ['product', 'Storable Product'],
+    ];
+    return {
+      // No default of its own here: beforeCreate fills it from `type` when the caller gave none.
+      detailed_type: sel(types, 'Product Type', { required: true }),
+      type: sel(types, 'Type', { default: 'consu', required: true }),
+    };
+  }
+  return {
+    type: sel(
+      [
+        ['consu', 'Goods'],
+        ['service', 'Service'],
+        ['combo', 'Combo'],
+      ],
+      'Product Type',
+      { default: 'consu', required: true },
+    ),
+    is_storable: bool('Track Inventory'),
+  };
+}
+
+/**
+ * sale_stock 19.0's stock.picking.sale_id (addons/sale_stock/models/stock.py): stored, computed from
+ * `move_ids.sale_line_id.order_id` (the first one; `reference_ids.sale_ids` is only a dependency), with
+ * an inverse (linkSaleReference), so a value given at create is kept. An earlier stored version of that
+ * file computed it from `reference_ids.sale_ids[:1]` instead; the fake follows the later one.
+ */
+function saleOfMove(env: Env, move: Vals): number | null {
+  const line = typeof move.sale_line_id === 'number' ? env.get('sale.order.line', move.sale_line_id) : undefined;
+  return line ? id(line.order_id) : null;
+}
+
+/**
+ * sale_stock 19.0's inverse of stock.picking.sale_id (`_set_sale_id`), for a picking created with one: the
+ * order joins the `sale_ids` of the references its moves carry, or, when they carry none, a new
+ * stock.reference named after the order is made and put on every move. (`_reassign_sale_lines`, which it
+ * calls next, is not modelled.)
+ */
+function linkSaleReference(env: Env, saleId: number, commands: readonly XmlRpcValue[]): XmlRpcValue[] {
+  const creates = commands.filter((cmd): cmd is XmlRpcValue[] => Array.isArray(cmd) && cmd[0] === 0 && typeof cmd[2] === 'object' && cmd[2] !== null && !Array.isArray(cmd[2]));
+  const refs = new Set<number>();
+  for (const cmd of creates) {
+    for (const link of Array.isArray((cmd[2] as Vals).reference_ids) ? ((cmd[2] as Vals).reference_ids as XmlRpcValue[]) : []) {
+      if (typeof link === 'number') refs.add(link);
+      else if (Array.isArray(link) && link[0] === 4 && typeof link[1] === 'number') refs.add(link[1]);
+      else if (Array.isArray(link) && link[0] === 6 && Array.isArray(link[2])) for (const r of link[2]) if (typeof r === 'number') refs.add(r);
+    }
+  }
+  if (refs.size) {
+    env.write('stock.reference', [...refs], { sale_ids: [[4, saleId]] });
+    return [...commands];
+  }
+  const name = env.get('sale.order', saleId)?.name;
+  const reference = env.create('stock.reference', { name: typeof name === 'string' ? name : false, sale_ids: [[4, saleId]] });
+  return commands.map((cmd) =>
+    creates.includes(cmd as XmlRpcValue[])
+      ? [0, 0, { ...((cmd as XmlRpcValue[])[2] as Vals), reference_ids: [[4, reference]] }]
+      : cmd,
+  );
+}
+
+/**
+ * Every model the fake knows, with the fields of the chosen series. `serialField` names the sale.order.line
+ * char field holding serial numbers.
+ */
+export function buildModels(options: { serialField: string; version: OdooVersion }): ModelDef[] {
+  const { version } = options;
+  const major = majorOf(version);
+  const lineUom = saleLineUomField(version);
   return [
     defineModel({
       name: 'res.partner',
@@ -481,7 +576,8 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         state_id: m2o('res.country.state', 'State', { ondelete: 'restrict' }),
         country_id: m2o('res.country', 'Country', { ondelete: 'restrict' }),
         phone: char('Phone'),
-        mobile: char('Mobile'),
+        // 19.0 removed `mobile` from res.partner (odoo/addons/base/models/res_partner.py); 17.0 and 18.0 have it.
+        ...(major < 19 ? { mobile: char('Mobile') } : {}),
         email: char('Email'),
         parent_id: m2o('res.partner', 'Related Company'),
         child_ids: o2m('res.partner', 'parent_id', 'Contact'),
@@ -552,7 +648,14 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         email: char('Email', { related: 'partner_id.email' }),
         company_id: m2o('res.company', 'Company', { default: mainCompany }),
         active: bool('Active', { default: true }),
+        [userGroupsField(version)]: { type: 'many2many', comodel: 'res.groups', string: 'Groups' },
       },
+    }),
+    defineModel({
+      name: 'res.groups',
+      description: 'Access Groups',
+      order: 'name',
+      fields: { name: char('Name', { required: true }) },
     }),
     defineModel({
       name: 'uom.uom',
@@ -569,15 +672,7 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         name: char('Name', { required: true }),
         default_code: char('Internal Reference'),
         barcode: char('Barcode'),
-        type: sel(
-          [
-            ['consu', 'Consumable'],
-            ['service', 'Service'],
-            ['product', 'Storable Product'],
-          ],
-          'Product Type',
-          { default: 'consu', required: true },
-        ),
+        ...productTypeFields(version),
         tracking: sel(
           [
             ['serial', 'By Unique Serial Number'],
@@ -593,6 +688,12 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         ysell_product_id: char('Ysell Product ID', { help: 'Product id in Ysell.pro, sent with every exported order line.' }),
       },
       displayName: (_env, rec) => (rec.default_code ? `[${rec.default_code}] ${rec.name}` : String(rec.name)),
+      beforeCreate: (_env, vals) => {
+        if (major >= 18) return;
+        // product.template._sanitize_vals (17.0): `type` alone sets `detailed_type`, and the other way round.
+        if (vals.detailed_type === undefined || vals.detailed_type === false) vals.detailed_type = vals.type ?? 'consu';
+        else vals.type = vals.detailed_type;
+      },
     }),
     defineModel({
       name: 'sale.order',
@@ -617,7 +718,18 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         amount_total: monetary('Total', { compute: (env, rec) => orderTotal(env, rec.id) }),
         client_order_ref: char('Customer Reference'),
         origin: char('Source Document'),
-        procurement_group_id: m2o('procurement.group', 'Procurement Group', { readonly: true }),
+        ...(major < 19
+          ? { procurement_group_id: m2o('procurement.group', 'Procurement Group', { readonly: true }) }
+          : {
+              // sale_stock 19.0: the order's stock.reference records (relation stock_reference_sale_rel); the
+              // fake stores the link on the stock.reference side (`sale_ids`) and reads it back from there.
+              stock_reference_ids: {
+                type: 'many2many',
+                comodel: 'stock.reference',
+                string: 'References',
+                compute: (env: Env, rec: Rec) => env.search('stock.reference', [['sale_ids', 'in', [rec.id]]]),
+              } satisfies FieldDef,
+            }),
         picking_ids: o2m('stock.picking', 'sale_id', 'Transfers'),
         delivery_count: int('Delivery Orders', {
           compute: (env, rec) => env.children('stock.picking', 'sale_id', rec.id).length,
@@ -654,7 +766,7 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         }
       },
       methods: {
-        action_confirm: orderMethod('action_confirm', 1012, (env, _m, ids) => confirmOrders(env, ids)),
+        action_confirm: orderMethod('action_confirm', 1012, (env, _m, ids) => confirmOrders(env, ids, version)),
         action_cancel: orderMethod('action_cancel', 1096, (env, model, ids) => {
           env.ensureExist(model, ids);
           if (ids.some((o) => env.rec(model, o).locked === true)) {
@@ -708,7 +820,7 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         product_id: m2o('product.product', 'Product', { ondelete: 'restrict' }),
         name: text('Description', { required: true }),
         product_uom_qty: float('Quantity', { required: true, default: 1 }),
-        product_uom: m2o('uom.uom', 'Unit of Measure'),
+        [lineUom]: m2o('uom.uom', 'Unit of Measure'),
         price_unit: float('Unit Price', { required: true }),
         discount: float('Discount (%)', { default: 0 }),
         price_subtotal: monetary('Subtotal', { compute: (env, rec) => lineSubtotal(env, rec.id) }),
@@ -738,7 +850,7 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         if (!('price_unit' in vals)) vals.price_unit = product ? num(product.lst_price) : 0;
         if (!product) return;
         if (!vals.name) vals.name = env.displayName('product.product', product.id);
-        if (!('product_uom' in vals)) vals.product_uom = product.uom_id as number;
+        if (!(lineUom in vals)) vals[lineUom] = product.uom_id as number;
       },
       beforeUnlink: (env, ids) => {
         for (const lineId of ids) {
@@ -847,19 +959,42 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         partner_id: m2o('res.partner', 'Contact'),
         company_id: m2o('res.company', 'Company', { default: mainCompany }),
         user_id: m2o('res.users', 'Responsible', { default: currentUser }),
-        // Stored related fields in Odoo 17 (stock: group_id = move_ids.group_id; sale_stock: sale_id =
-        // group_id.sale_id), set here from the moves the picking is created with.
-        group_id: m2o('procurement.group', 'Procurement Group', { readonly: true }),
+        // 17.0/18.0: stored related fields (stock: group_id = move_ids.group_id; sale_stock: sale_id =
+        // group_id.sale_id), set here from the moves the picking is created with. 19.0 has no
+        // procurement.group: reference_ids is related to move_ids.reference_ids (addons/stock/models/
+        // stock_picking.py), and sale_stock computes sale_id from the moves' sale lines (saleOfMove).
+        ...(major < 19
+          ? { group_id: m2o('procurement.group', 'Procurement Group', { readonly: true }) }
+          : {
+              reference_ids: {
+                type: 'many2many',
+                comodel: 'stock.reference',
+                string: 'References',
+                readonly: true,
+                compute: (env: Env, rec: Rec) => [
+                  ...new Set(movesOf(env, rec.id).flatMap((m) => (m.reference_ids ?? []) as readonly number[])),
+                ].sort((a, b) => a - b),
+              } satisfies FieldDef,
+            }),
         sale_id: m2o('sale.order', 'Sales Order'),
       },
       beforeCreate: (env, vals) => {
-        const firstMove = Array.isArray(vals.move_ids)
-          ? vals.move_ids.find((cmd): cmd is XmlRpcValue[] => Array.isArray(cmd) && cmd[0] === 0 && typeof cmd[2] === 'object' && cmd[2] !== null && !Array.isArray(cmd[2]))
-          : undefined;
-        const group = firstMove === undefined ? null : id((firstMove[2] as Vals).group_id as Stored);
-        vals.group_id = group ?? false;
-        const groupSale = group === null ? null : id(env.get('procurement.group', group)?.sale_id);
-        if (groupSale !== null) vals.sale_id = groupSale;
+        const newMoves = Array.isArray(vals.move_ids)
+          ? vals.move_ids
+              .filter((cmd): cmd is XmlRpcValue[] => Array.isArray(cmd) && cmd[0] === 0 && typeof cmd[2] === 'object' && cmd[2] !== null && !Array.isArray(cmd[2]))
+              .map((cmd) => cmd[2] as Vals)
+          : [];
+        if (major < 19) {
+          const group = newMoves.length ? id(newMoves[0]!.group_id as Stored) : null;
+          vals.group_id = group ?? false;
+          const groupSale = group === null ? null : id(env.get('procurement.group', group)?.sale_id);
+          if (groupSale !== null) vals.sale_id = groupSale;
+        } else if (!vals.sale_id) {
+          const sale = newMoves.map((m) => saleOfMove(env, m)).find((o) => o !== null);
+          if (sale !== undefined) vals.sale_id = sale;
+        } else if (typeof vals.sale_id === 'number' && Array.isArray(vals.move_ids)) {
+          vals.move_ids = linkSaleReference(env, vals.sale_id, vals.move_ids);
+        }
         const type = typeof vals.picking_type_id === 'number' ? env.get('stock.picking.type', vals.picking_type_id) : undefined;
         if (vals.location_id && vals.location_dest_id && Array.isArray(vals.move_ids)) {
           vals.move_ids = vals.move_ids.map((cmd) =>
@@ -923,7 +1058,9 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
       description: 'Stock Move',
       order: 'sequence, id',
       fields: {
-        name: char('Description', { required: true }),
+        // 19.0 dropped stock.move's `name` (addons/stock/models/stock_move.py): creating a move with it is
+        // "Invalid field 'name' on model 'stock.move'". 17.0 and 18.0 require it.
+        ...(major < 19 ? { name: char('Description', { required: true }) } : {}),
         sequence: int('Sequence', { default: 10 }),
         product_id: m2o('product.product', 'Product', { required: true }),
         product_uom_qty: float('Demand', { required: true, default: 0 }),
@@ -935,7 +1072,9 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         picking_type_id: m2o('stock.picking.type', 'Operation Type'),
         picking_code: sel(PICKING_CODES, 'Type of Operation', { related: 'picking_type_id.code' }),
         sale_line_id: m2o('sale.order.line', 'Sale Line'),
-        group_id: m2o('procurement.group', 'Procurement Group'),
+        ...(major < 19
+          ? { group_id: m2o('procurement.group', 'Procurement Group') }
+          : { reference_ids: { type: 'many2many', comodel: 'stock.reference', string: 'References' } satisfies FieldDef }),
         state: sel(MOVE_STATES, 'Status', { readonly: true, default: 'draft' }),
         move_line_ids: o2m('stock.move.line', 'move_id', 'Move Lines'),
         picked: bool('Picked'),
@@ -982,24 +1121,56 @@ export function buildModels(options: { serialField: string }): ModelDef[] {
         if (!vals.location_dest_id) vals.location_dest_id = move.location_dest_id as number;
       },
     }),
-    defineModel({
-      name: 'procurement.group',
-      description: 'Procurement Group',
-      order: 'id desc',
-      fields: {
-        name: char('Reference', { required: true }),
-        move_type: sel(
-          [
-            ['direct', 'Partial'],
-            ['one', 'All at once'],
-          ],
-          'Delivery Type',
-          { default: 'direct', required: true },
-        ),
-        partner_id: m2o('res.partner', 'Partner'),
-        sale_id: m2o('sale.order', 'Sale Order'),
-      },
-    }),
+    major < 19
+      ? defineModel({
+          name: 'procurement.group',
+          description: 'Procurement Group',
+          order: 'id desc',
+          fields: {
+            name: char('Reference', { required: true }),
+            move_type: sel(
+              [
+                ['direct', 'Partial'],
+                ['one', 'All at once'],
+              ],
+              'Delivery Type',
+              { default: 'direct', required: true },
+            ),
+            partner_id: m2o('res.partner', 'Partner'),
+            sale_id: m2o('sale.order', 'Sale Order'),
+          },
+        })
+      : // 19.0: addons/stock/models/stock_reference.py (name, move_ids over stock_reference_move_rel,
+        // picking_ids computed from the moves) and addons/sale_stock/models/stock_reference.py (sale_ids).
+        // The fake stores the move link on stock.move.reference_ids and reads move_ids back from there.
+        defineModel({
+          name: 'stock.reference',
+          description: 'Reference between stock documents',
+          fields: {
+            name: char('Reference', { required: true }),
+            move_ids: {
+              type: 'many2many',
+              comodel: 'stock.move',
+              string: 'Stock Moves',
+              compute: (env: Env, rec: Rec) => env.search('stock.move', [['reference_ids', 'in', [rec.id]]], { order: 'id' }),
+            },
+            picking_ids: {
+              type: 'many2many',
+              comodel: 'stock.picking',
+              string: 'Transfers',
+              readonly: true,
+              compute: (env: Env, rec: Rec) => [
+                ...new Set(
+                  env
+                    .search('stock.move', [['reference_ids', 'in', [rec.id]]])
+                    .map((m) => id(env.rec('stock.move', m).picking_id))
+                    .filter((p): p is number => p !== null),
+                ),
+              ].sort((a, b) => a - b),
+            },
+            sale_ids: { type: 'many2many', comodel: 'sale.order', string: 'Sales' },
+          },
+        }),
     defineModel({
       name: 'stock.quant',
       description: 'Quants',

@@ -77,6 +77,11 @@ export interface MethodDef {
   readonly params: readonly Param[];
   readonly varKw?: boolean;
   readonly access: AccessOp;
+  /**
+   * The Python method returns records (create, message_post): call_kw hands XML-RPC their id(s), the
+   * JSON-2 controller `result.ids`, always a list.
+   */
+  readonly returnsRecords?: boolean;
   /** The frame of the method itself in a traceback. */
   readonly frame: Frame;
   run(env: Env, model: string, ids: readonly number[], args: Args): MethodResult;
@@ -233,6 +238,14 @@ export class Orm {
   readonly sequences = new Map<string, number>();
   /** Members of base.group_system. */
   readonly systemUsers = new Set<number>();
+  /** BaseModel methods this Odoo series no longer has (name_get from 18.0 on). */
+  readonly removedBaseMethods = new Set<string>();
+  /**
+   * 19.0's call_kw (odoo/service/model.py): methods are looked up with `get_public_method` (its texts for
+   * private and unknown methods) and any recordset result becomes its ids, where 17.0's `@api.returns`
+   * gave message_post's single id.
+   */
+  publicMethodLookup = false;
   private readonly tables = new Map<string, Map<number, Rec>>();
   private readonly nextIds = new Map<string, number>();
   private readonly index = new Map<string, Map<number, Set<number>>>();

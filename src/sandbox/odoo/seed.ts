@@ -2,6 +2,7 @@ import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { callKw } from './methods.js';
 import { confirmOrders, syncPickingState } from './models.js';
 import type { OdooFake } from './server.js';
+import { majorOf } from './versions.js';
 
 export interface Catalog {
   partners: {
@@ -36,6 +37,10 @@ export interface Catalog {
 /** A handful of customers in different countries and products with and without a Ysell id. */
 export function seedCatalog(fake: OdooFake): Catalog {
   const { countries } = fake.refs;
+  // Storable goods: `type: 'product'` on 17.0, `type: 'consu'` with `is_storable` on 18.0 and later.
+  const storable: Record<string, XmlRpcValue> = majorOf(fake.version) >= 18 ? { type: 'consu', is_storable: true } : { type: 'product' };
+  // 19.0 has no res.partner.mobile: the number goes in `phone` there.
+  const mobileField = majorOf(fake.version) >= 19 ? 'phone' : 'mobile';
   return fake.transact((env) => {
     const state = (code: string, country: number): number | false =>
       env.search('res.country.state', [['code', '=', code], ['country_id', '=', country]])[0] ?? false;
@@ -84,7 +89,7 @@ export function seedCatalog(fake: OdooFake): Catalog {
           zip: '69002',
           city: 'Lyon',
           country_id: countries.fr,
-          mobile: '+33 6 12 34 56 78',
+          [mobileField]: '+33 6 12 34 56 78',
           email: 'claire.dubois@example.fr',
         }),
         moscow: partner({
@@ -112,18 +117,18 @@ export function seedCatalog(fake: OdooFake): Catalog {
         }),
       },
       products: {
-        lamp: product({ name: 'Office Lamp', default_code: 'FURN_8888', lst_price: 45, type: 'product', ysell_product_id: '10045' }),
-        chair: product({ name: 'Office Chair', default_code: 'FURN_7777', lst_price: 120, type: 'product', ysell_product_id: '10046' }),
-        desk: product({ name: 'Office Desk', default_code: 'FURN_0269', lst_price: 310, type: 'product', ysell_product_id: '10047' }),
+        lamp: product({ name: 'Office Lamp', default_code: 'FURN_8888', lst_price: 45, ...storable, ysell_product_id: '10045' }),
+        chair: product({ name: 'Office Chair', default_code: 'FURN_7777', lst_price: 120, ...storable, ysell_product_id: '10046' }),
+        desk: product({ name: 'Office Desk', default_code: 'FURN_0269', lst_price: 310, ...storable, ysell_product_id: '10047' }),
         serialized: product({
           name: 'Smartphone X',
           default_code: 'SN-PHONE-X',
           lst_price: 899,
-          type: 'product',
+          ...storable,
           tracking: 'serial',
           ysell_product_id: '10099',
         }),
-        unlinked: product({ name: 'Cabinet with Doors', default_code: 'E-COM11', lst_price: 15, type: 'product' }),
+        unlinked: product({ name: 'Cabinet with Doors', default_code: 'E-COM11', lst_price: 15, ...storable }),
         shipping: product({ name: 'Shipping', default_code: 'SHIP', lst_price: 9.5, type: 'service' }),
       },
     };
@@ -176,7 +181,7 @@ export function createSaleOrder(fake: OdooFake, spec: SaleOrderSpec): number {
 
 /** `action_confirm`: state sale, the outgoing picking, and the webhook if one is configured. */
 export function confirm(fake: OdooFake, orderId: number): void {
-  fake.transact((env) => confirmOrders(env, [orderId]));
+  fake.transact((env) => confirmOrders(env, [orderId], fake.version));
 }
 
 /**

@@ -1,7 +1,23 @@
 /**
- * An Odoo 17.0 server as order-bridge meets it over XML-RPC. Its source is Odoo's own (github.com/odoo/odoo,
- * branch 17.0) and what was observed on a real 17.0 server (docs/api-contracts.md §7.9); where the fake
- * reduces Odoo, the reduction is named. Contract points and where they come from:
+ * An Odoo 17.0, 18.0 or 19.0 server as order-bridge meets it over XML-RPC, and on 19.0 over the JSON-2 API
+ * too (json2.ts). Its source is Odoo's own (github.com/odoo/odoo, branches 17.0, 18.0 and 19.0) and what was
+ * observed on real servers (docs/api-contracts.md §7.9, issue 16); where the fake reduces Odoo, the
+ * reduction is named. The field differences between the series are in models.ts and versions.ts. Contract
+ * points and where they come from:
+ *
+ * - `/xmlrpc/2/common` `version` (odoo/service/common.py `RPC_VERSION_1` from odoo/release.py): see
+ *   versions.ts; `about` and `/xmlrpc/2/db` `server_version` give the same version string.
+ * - 19.0 still serves `/xmlrpc/2` and logs a WARNING from `odoo.addons.rpc.controllers.xmlrpc` once per
+ *   client (remote address and user agent; addons/rpc/controllers `RPC_DEPRECATION_NOTICE`,
+ *   `warn_endpoint_is_deprecated`): "The /xmlrpc, /xmlrpc/2 and /jsonrpc endpoints are deprecated in Odoo
+ *   19 and scheduled for removal in Odoo 20. …". The fake keeps these lines in `serverLog`.
+ * - `name_get` is a BaseModel method on 17.0 only (odoo/models.py; 18.0 removed it): elsewhere calling
+ *   it is the AttributeError of any unknown method.
+ * - 19.0's execute_kw goes through odoo/service/model.py `call_kw`/`get_public_method`: "Private methods
+ *   (such as 'model.name') cannot be called remotely.", AttributeError "The method 'model.name' does not
+ *   exist", and a recordset result as its ids (message_post answers `[id]`; `create` still answers an id
+ *   for one dict and a list for a list). 17.0's texts and `@api.returns` ids are kept for 17.0 and 18.0
+ *   (18.0's exact texts: our assumption).
  *
  * - `/xmlrpc/2/common` `authenticate` answers a refused login with HTTP 200 and `False`, not a fault
  *   (odoo/service/common.py `exp_authenticate` catches AccessDenied); execute_kw with a wrong password or
@@ -39,8 +55,10 @@ import { parseMethodCall } from '../../xmlrpc/parse.js';
 import { serializeFault, serializeMethodResponse } from '../../xmlrpc/serialize.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { type BaseRefs, loadBaseData } from './base-data.js';
-import { callKw } from './methods.js';
+import { HttpError, callJson2, callKw } from './methods.js';
+import { NOT_FOUND_HTML, UNSUPPORTED_MEDIA_TYPE_HTML, type Json2Response, bearerToken, htmlResponse, httpErrorResponse, odooErrorResponse, parseBody, resultResponse } from './json2.js';
 import { buildModels, refId } from './models.js';
+import { type OdooVersion, majorOf, versionInfo } from './versions.js';
 import { Env, type MethodResult, NONE, Orm, type Rec, formatDatetime } from './orm.js';
 import {
   EXECUTE_FRAMES,
@@ -61,6 +79,9 @@ import { WebhookAutomation, type WebhookLogEntry } from './webhook.js';
 export interface OdooFakeOptions {
   /** 0 (default) picks a free port. */
   port?: number;
+  /** The Odoo series to be (default 17.0): its fields, its version answer, and JSON-2 from 19.0 on. */
+  version?: OdooVersion;
+  /** Default `odoo17`, `odoo18` or `odoo19` after the version. */
   db?: string;
   /** The "Send to order-bridge" automation; `fields` defaults to name, state, partner_id, partner_shipping_id, write_date. */
   webhook?: { url: string; fields?: string[] } | null;
@@ -86,6 +107,7 @@ export type InjectedFault =
   | { kind: 'reset-after-apply' };
 
 export interface CallInfo {
+  /** `common`, `object` or `db` for XML-RPC; `json2` for the JSON-2 API. */
   service: string;
   method: string;
   model?: string;
@@ -102,12 +124,22 @@ export interface InjectOptions {
 }
 
 export interface RecordedCall extends CallInfo {
-  /** For execute_kw: the model method's positional args; for other services: the params. */
+  /** For execute_kw: the model method's positional args; for other services: the params; for JSON-2: none. */
   args: XmlRpcValue[];
+  /** For JSON-2: the body's named arguments, `ids` and `context` included. */
   kwargs: Record<string, XmlRpcValue>;
   uid?: number;
   fault?: { faultCode: number; faultString: string };
+  /** For JSON-2: the HTTP status of the answer. */
+  status?: number;
   injected?: InjectedFault['kind'];
+}
+
+/** A line of the server's own log that a test may want to see (19.0's XML-RPC deprecation warning). */
+export interface ServerLogEntry {
+  level: 'WARNING';
+  logger: string;
+  message: string;
 }
 
 interface Rule {
@@ -118,16 +150,11 @@ interface Rule {
   random: () => number;
 }
 
-const VERSION: XmlRpcValue = {
-  server_version: '17.0',
-  server_version_info: [17, 0, 0, 'final', 0, ''],
-  server_serie: '17.0',
-  protocol_version: 1,
-};
-
-const NOT_FOUND_HTML =
-  '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n' +
-  '<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n';
+const RPC_DEPRECATION_NOTICE = (client: string, agent: string): string =>
+  'The /xmlrpc, /xmlrpc/2 and /jsonrpc endpoints are deprecated in Odoo 19 and scheduled for removal in Odoo 20. ' +
+  `Please report the problem to the client making the request: ${client}, ${agent}.\n` +
+  'Mute this logger: --log-handler odoo.addons.rpc.controllers.xmlrpc:ERROR\n' +
+  'https://www.odoo.com/documentation/latest/developer/reference/external_api.html#migrating-from-xml-rpc-json-rpc';
 
 const METHOD_NOT_ALLOWED_HTML =
   '<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n' +
@@ -176,16 +203,19 @@ const isStruct = (v: XmlRpcValue | undefined): v is Record<string, XmlRpcValue> 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * An Odoo 17 server as an XML-RPC client sees it, over real HTTP: `/xmlrpc/2/common`, `/object` and
- * `/db`, integer fault codes, Python tracebacks, `False` for empty values, and the sale/stock/mail
- * models an order bridge touches.
+ * An Odoo 17.0, 18.0 or 19.0 server as a client sees it, over real HTTP: `/xmlrpc/2/common`, `/object`
+ * and `/db`, integer fault codes, Python tracebacks, `False` for empty values, the sale/stock/mail models
+ * an order bridge touches with the fields of the chosen series, and on 19.0 `POST /json/2/<model>/<method>`.
  */
 export class OdooFake {
+  readonly version: OdooVersion;
   readonly db: string;
   readonly serialField: string;
   readonly admin: OdooUser;
   readonly user: OdooUser;
   readonly calls: RecordedCall[] = [];
+  readonly serverLog: ServerLogEntry[] = [];
+  private readonly warnedClients = new Set<string>();
   private baseRefs!: BaseRefs;
   private readonly orm: Orm;
   private readonly webhook = new WebhookAutomation();
@@ -196,12 +226,15 @@ export class OdooFake {
   private address = '';
 
   constructor(private readonly options: OdooFakeOptions = {}) {
-    this.db = options.db ?? 'odoo17';
+    this.version = options.version ?? '17.0';
+    this.db = options.db ?? `odoo${majorOf(this.version)}`;
     this.serialField = options.serialField ?? 'x_serial_numbers';
     this.clock = options.clock ?? systemClock;
     this.admin = { uid: 2, login: 'admin', password: 'admin', apiKey: randomBytes(20).toString('hex') };
     this.user = { uid: 6, login: 'bridge', password: 'bridge-pass', apiKey: randomBytes(20).toString('hex') };
-    this.orm = new Orm(buildModels({ serialField: this.serialField }));
+    this.orm = new Orm(buildModels({ serialField: this.serialField, version: this.version }));
+    if (majorOf(this.version) >= 18) this.orm.removedBaseMethods.add('name_get');
+    this.orm.publicMethodLookup = majorOf(this.version) >= 19;
     this.orm.systemUsers.add(1).add(this.admin.uid);
     this.orm.listeners.push(this.webhook.listener);
     this.server = createServer((req, res) => {
@@ -234,15 +267,17 @@ export class OdooFake {
     return this.webhook.log;
   }
 
-  /** Back to the state right after start: base data only, no calls, no faults, the configured webhook, real time. */
+  /** Back to the state right after start: base data only, no calls, no log, no faults, the configured webhook, real time. */
   reset(): void {
     this.orm.clear();
     this.calls.length = 0;
+    this.serverLog.length = 0;
+    this.warnedClients.clear();
     this.rules = [];
     this.fixedNow = null;
     this.webhook.reset();
     this.transact((env) => {
-      this.baseRefs = loadBaseData(env, { bridgeUid: this.user.uid }, [...this.orm.models.keys()]);
+      this.baseRefs = loadBaseData(env, { bridgeUid: this.user.uid }, [...this.orm.models.keys()], this.version);
       env.create('ir.config_parameter', { key: 'database.uuid', value: randomBytes(16).toString('hex') });
       if (this.address) env.create('ir.config_parameter', { key: 'web.base.url', value: this.address });
       const hook = this.options.webhook;
@@ -365,6 +400,7 @@ export class OdooFake {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const path = (req.url ?? '/').split('?')[0]!;
+    if (majorOf(this.version) >= 19 && (path === '/json/2' || path.startsWith('/json/2/'))) return this.handleJson2(req, res, path, body);
     const match = /^\/xmlrpc\/2\/([^/]+)\/?$/.exec(path);
     if (!match) return this.send(res, 404, 'text/html; charset=utf-8', NOT_FOUND_HTML);
     if (req.method !== 'POST') {
@@ -372,6 +408,7 @@ export class OdooFake {
       return this.send(res, 405, 'text/html; charset=utf-8', METHOD_NOT_ALLOWED_HTML);
     }
     const service = match[1]!;
+    if (majorOf(this.version) >= 19) this.warnDeprecated(req);
     let parsed: { method: string; params: XmlRpcValue[] } | null = null;
     try {
       parsed = parseMethodCall(body);
@@ -382,36 +419,7 @@ export class OdooFake {
     this.calls.push(call);
 
     const rule = this.pickRule(call);
-    if (rule) {
-      call.injected = rule.fault.kind;
-      const fault = rule.fault;
-      switch (fault.kind) {
-        case 'http':
-          return this.send(
-            res,
-            fault.status,
-            'text/html',
-            `<html>\r\n<head><title>${fault.status} ${NGINX_STATUS[fault.status]}</title></head>\r\n<body>\r\n` +
-              `<center><h1>${fault.status} ${NGINX_STATUS[fault.status]}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
-            'nginx',
-          );
-        case 'reset':
-          req.socket.resetAndDestroy();
-          return;
-        case 'garbage':
-          return this.send(res, 200, 'text/xml; charset=utf-8', GARBAGE);
-        case 'fault': {
-          const faultString = fault.code === 1 && !fault.message.startsWith('Traceback') ? odooTraceback(fault.message) : fault.message;
-          call.fault = { faultCode: fault.code, faultString };
-          return this.send(res, 200, 'text/xml; charset=utf-8', serializeFault(fault.code, faultString));
-        }
-        case 'delay':
-          await sleep(fault.ms);
-          break;
-        case 'reset-after-apply':
-          break;
-      }
-    }
+    if (rule && (await this.injectBefore(rule, req, res, call, 'xmlrpc'))) return;
 
     let xml: string;
     if (!parsed) {
@@ -452,6 +460,105 @@ export class OdooFake {
     }
   }
 
+  /** Plays an injected fault before the call runs; true when it has answered (or dropped) the request. */
+  private async injectBefore(rule: Rule, req: IncomingMessage, res: ServerResponse, call: RecordedCall, protocol: 'xmlrpc' | 'json2'): Promise<boolean> {
+    call.injected = rule.fault.kind;
+    const fault = rule.fault;
+    switch (fault.kind) {
+      case 'http':
+        this.send(
+          res,
+          fault.status,
+          'text/html',
+          `<html>\r\n<head><title>${fault.status} ${NGINX_STATUS[fault.status]}</title></head>\r\n<body>\r\n` +
+            `<center><h1>${fault.status} ${NGINX_STATUS[fault.status]}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
+          'nginx',
+        );
+        return true;
+      case 'reset':
+        req.socket.resetAndDestroy();
+        return true;
+      case 'garbage':
+        if (protocol === 'json2') this.send(res, 200, 'application/json; charset=utf-8', '[{"id": 4, "name": "S000');
+        else this.send(res, 200, 'text/xml; charset=utf-8', GARBAGE);
+        return true;
+      case 'fault': {
+        if (protocol === 'json2') {
+          const type = ({ 2: 'odoo.exceptions.UserError', 3: 'odoo.exceptions.AccessDenied', 4: 'odoo.exceptions.AccessError' } as Record<number, string>)[fault.code];
+          const answer = odooErrorResponse(type ? new OdooError(fault.code as 2 | 3 | 4, type, fault.message) : pyError('Exception', fault.message));
+          call.status = answer.status;
+          this.sendJson2(res, answer);
+          return true;
+        }
+        const faultString = fault.code === 1 && !fault.message.startsWith('Traceback') ? odooTraceback(fault.message) : fault.message;
+        call.fault = { faultCode: fault.code, faultString };
+        this.send(res, 200, 'text/xml; charset=utf-8', serializeFault(fault.code, faultString));
+        return true;
+      }
+      case 'delay':
+        await sleep(fault.ms);
+        return false;
+      case 'reset-after-apply':
+        return false;
+    }
+  }
+
+  /** 19.0's deprecation warning, once per client as `warn_endpoint_is_deprecated` gives it. */
+  private warnDeprecated(req: IncomingMessage): void {
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const agent = req.headers['user-agent'] ?? '';
+    const key = `${client}\n${agent}`;
+    if (this.warnedClients.has(key)) return;
+    this.warnedClients.add(key);
+    this.serverLog.push({ level: 'WARNING', logger: 'odoo.addons.rpc.controllers.xmlrpc', message: RPC_DEPRECATION_NOTICE(client, agent) });
+  }
+
+  private sendJson2(res: ServerResponse, answer: Json2Response): void {
+    for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+    this.send(res, answer.status, answer.contentType, answer.body);
+  }
+
+  private async handleJson2(req: IncomingMessage, res: ServerResponse, path: string, body: string): Promise<void> {
+    const route = /^\/json\/2\/([^/]+)\/([^/]+)$/.exec(path);
+    const call: RecordedCall = { service: 'json2', method: '', args: [], kwargs: {} };
+    if (route) {
+      call.model = decodeURIComponent(route[1]!);
+      call.modelMethod = call.method = decodeURIComponent(route[2]!);
+    }
+    this.calls.push(call);
+    const rule = this.pickRule(call);
+    if (rule && (await this.injectBefore(rule, req, res, call, 'json2'))) return;
+    const answer = await this.answerJson2(req, call, route !== null, body);
+    if (rule?.fault.kind === 'reset-after-apply') {
+      req.socket.resetAndDestroy();
+      return;
+    }
+    call.status = answer.status;
+    this.sendJson2(res, answer);
+  }
+
+  private async answerJson2(req: IncomingMessage, call: RecordedCall, routed: boolean, body: string): Promise<Json2Response> {
+    if (req.headers['x-odoo-database'] !== this.db) return htmlResponse(404, NOT_FOUND_HTML);
+    const mimetype = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (body.length > 0 && mimetype !== 'application/json') return htmlResponse(415, UNSUPPORTED_MEDIA_TYPE_HTML);
+    try {
+      if (!routed || req.method !== 'POST') throw new HttpError(404, 'NotFound', 'Did you mean POST /json/2/<model>/<method>?');
+      const token = bearerToken(req.headers.authorization);
+      const user = token === null ? undefined : [this.admin, this.user].find((u) => u.apiKey === token);
+      if (!user) throw new HttpError(401, 'Unauthorized', 'Invalid apikey');
+      call.uid = user.uid;
+      const kwargs = parseBody(body);
+      call.kwargs = kwargs;
+      const { model, modelMethod } = call as Required<Pick<RecordedCall, 'model' | 'modelMethod'>>;
+      return resultResponse(await this.runTransaction(() => callJson2(this.orm, user.uid, this.nowString(), model, modelMethod, kwargs)));
+    } catch (err) {
+      if (err instanceof HttpError) return httpErrorResponse(err);
+      if (err instanceof OdooError) return odooErrorResponse(err);
+      const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      return odooErrorResponse(pyError('RuntimeError', `bug in the Odoo fake: ${detail}`));
+    }
+  }
+
   private checkDb(db: XmlRpcValue | undefined): void {
     if (db === this.db) return;
     throw pyError(
@@ -483,9 +590,9 @@ export class OdooFake {
     };
     switch (method) {
       case 'version':
-        return VERSION;
+        return versionInfo(this.version);
       case 'about':
-        return params[0] ? ['See http://openerp.com', '17.0'] : 'See http://openerp.com';
+        return params[0] ? ['See http://openerp.com', this.version] : 'See http://openerp.com';
       case 'authenticate':
         arity('exp_authenticate', ['db', 'login', 'password', 'user_agent_env']);
         this.checkDb(params[0]);
@@ -504,7 +611,7 @@ export class OdooFake {
       case 'list':
         return [this.db];
       case 'server_version':
-        return '17.0';
+        return this.version;
       case 'db_exist':
         return params[0] === this.db;
       default:
@@ -526,7 +633,9 @@ export class OdooFake {
     if (typeof model !== 'string' || typeof name !== 'string') {
       throw pyError('TypeError', `${method}() missing 2 required positional arguments: 'obj' and 'method'`);
     }
-    if (name.startsWith('_')) throw accessError(`Private methods (such as ${name}) cannot be called remotely.`);
+    if (name.startsWith('_')) {
+      throw accessError(`Private methods (such as ${this.orm.publicMethodLookup ? `'${model}.${name}'` : name}) cannot be called remotely.`);
+    }
     if (!this.orm.models.has(model)) throw userError(`Object ${model} doesn't exist`);
     let positional: XmlRpcValue[];
     let keywords: Record<string, XmlRpcValue> = {};
@@ -542,7 +651,7 @@ export class OdooFake {
       positional = args;
       keywords = isStruct(kwargs) ? kwargs : {};
     }
-    return this.runTransaction(uid, model, name, positional, keywords);
+    return this.runTransaction(() => callKw(this.orm, uid, this.nowString(), model, name, positional, keywords));
   }
 
   /**
@@ -550,18 +659,12 @@ export class OdooFake {
    * changes hidden from other calls until they finish; a call that writes the same records
    * meanwhile waits and reruns, as Odoo's serialization-failure retry would make it.
    */
-  private async runTransaction(
-    uid: number,
-    model: string,
-    name: string,
-    args: XmlRpcValue[],
-    kwargs: Record<string, XmlRpcValue>,
-  ): Promise<MethodResult> {
+  private async runTransaction(call: () => MethodResult): Promise<MethodResult> {
     for (;;) {
       const txn = this.orm.begin();
       let result: MethodResult;
       try {
-        result = callKw(this.orm, uid, this.nowString(), model, name, args, kwargs);
+        result = call();
       } catch (err) {
         this.orm.rollback(txn);
         throw err;
