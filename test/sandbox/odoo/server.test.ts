@@ -2,8 +2,9 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import t, { type Test } from 'tap';
-import { XmlRpcClient, XmlRpcFault } from '../../../src/xmlrpc/client.js';
+import { XmlRpcClient } from '../../../src/xmlrpc/client.js';
 import type { XmlRpcValue } from '../../../src/xmlrpc/value.js';
+import { faultOf, lastLine } from '../../helpers/failure.js';
 import { addDeliveredSerials, checkAvailability, confirm, createSaleOrder, seedCatalog, stockLots } from '../../../src/sandbox/odoo/seed.js';
 import { type OdooFake, type OdooFakeOptions, type OdooUser, startOdooFake } from '../../../src/sandbox/odoo/server.js';
 
@@ -24,17 +25,6 @@ async function setup(tt: Test, options: OdooFakeOptions = {}) {
   return { fake, client, exec };
 }
 
-async function faultOf(p: Promise<unknown>): Promise<XmlRpcFault> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof XmlRpcFault) return err;
-    throw err;
-  }
-  throw new Error('expected an XML-RPC fault');
-}
-
-const lastLine = (s: string): string => s.trimEnd().split('\n').pop()!;
 
 interface Received {
   headers: IncomingHttpHeaders;

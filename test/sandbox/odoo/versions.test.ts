@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
-import { XmlRpcClient, XmlRpcFault } from '../../../src/xmlrpc/client.js';
+import { XmlRpcClient } from '../../../src/xmlrpc/client.js';
 import type { XmlRpcValue } from '../../../src/xmlrpc/value.js';
+import { faultOf, lastLine } from '../../helpers/failure.js';
 import { confirm, createSaleOrder, seedCatalog } from '../../../src/sandbox/odoo/seed.js';
 import { startOdooFake } from '../../../src/sandbox/odoo/server.js';
 import { ODOO_VERSIONS, type OdooVersion } from '../../../src/sandbox/odoo/versions.js';
@@ -16,17 +17,6 @@ async function setup(tt: Test, version: OdooVersion) {
   return { fake, client, exec };
 }
 
-async function faultOf(p: Promise<unknown>): Promise<XmlRpcFault> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof XmlRpcFault) return err;
-    throw err;
-  }
-  throw new Error('expected an XML-RPC fault');
-}
-
-const lastLine = (s: string): string => s.trimEnd().split('\n').pop()!;
 
 async function invalidField(tt: Test, p: Promise<unknown>, field: string, model: string): Promise<void> {
   const fault = await faultOf(p);
