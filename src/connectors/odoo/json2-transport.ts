@@ -5,7 +5,7 @@ import { HttpJsonClient, snippet, type HttpAnswer, type HttpFailure } from '../.
 import { REDACTED } from '../../core/redact.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { malformed } from './errors.js';
-import { concurrencyError, readMethods, type OdooConnectionOptions, type OdooTransport } from './transport.js';
+import { RememberedUid, concurrencyError, readMethods, type OdooConnectionOptions, type OdooTransport } from './transport.js';
 
 /**
  * The names of the positional arguments the connector passes, per method (after `ids` for record
@@ -62,7 +62,7 @@ const userRows = z.array(z.looseObject({ id: z.number().int() }));
 export class Json2Transport implements OdooTransport {
   readonly protocol = 'json2';
   private readonly http: HttpJsonClient;
-  private uidPromise: Promise<number> | null = null;
+  private readonly user = new RememberedUid((signal) => this.findUser(signal));
 
   constructor(private readonly options: OdooConnectionOptions) {
     this.http = new HttpJsonClient({
@@ -77,29 +77,27 @@ export class Json2Transport implements OdooTransport {
     });
   }
 
-  /** The user the key belongs to, found by the configured login (JSON-2 has no authenticate). */
   uid(signal?: AbortSignal): Promise<number> {
-    this.uidPromise ??= (async () => {
-      const { login, url, db } = this.options;
-      const rows = await this.execute('res.users', 'search_read', [[['login', '=', login]]], { fields: ['id'], limit: 1 }, signal);
-      const parsed = userRows.safeParse(rows);
-      if (!parsed.success) throw malformed('res.users.search_read', parsed.error);
-      const user = parsed.data[0];
-      if (user === undefined) {
-        throw permanent('ODOO_BAD_CREDENTIALS', `Odoo at ${url} (database "${db}") has no user with login "${login}" visible to the API key: check the login`, {
-          context: { system: 'odoo', operation: 'res.users.search_read' },
-        });
-      }
-      return user.id;
-    })().catch((err: unknown) => {
-      this.uidPromise = null;
-      throw err;
-    });
-    return this.uidPromise;
+    return this.user.get(signal);
   }
 
   forget(): void {
-    this.uidPromise = null;
+    this.user.forget();
+  }
+
+  /** The user the key belongs to, found by the configured login (JSON-2 has no authenticate). */
+  private async findUser(signal?: AbortSignal): Promise<number> {
+    const { login, url, db } = this.options;
+    const rows = await this.execute('res.users', 'search_read', [[['login', '=', login]]], { fields: ['id'], limit: 1 }, signal);
+    const parsed = userRows.safeParse(rows);
+    if (!parsed.success) throw malformed('res.users.search_read', parsed.error);
+    const user = parsed.data[0];
+    if (user === undefined) {
+      throw permanent('ODOO_BAD_CREDENTIALS', `Odoo at ${url} (database "${db}") has no user with login "${login}" visible to the API key: check the login`, {
+        context: { system: 'odoo', operation: 'res.users.search_read' },
+      });
+    }
+    return user.id;
   }
 
   async execute(model: string, method: string, args: XmlRpcValue[], kwargs: Record<string, XmlRpcValue>, signal?: AbortSignal): Promise<XmlRpcValue> {

@@ -36,3 +36,25 @@ export const readMethods = new Set(['search', 'search_read', 'search_count', 're
 
 /** Error texts that mean "another transaction touched the same rows": the same call will work later. */
 export const concurrencyError = /could not serialize access|concurrent update|SerializationFailure|deadlock detected|LockNotAvailable|TransactionRollbackError/;
+
+/**
+ * The integration user's id, looked up once and remembered until forgotten. A failed look-up is not
+ * remembered: the next call tries again.
+ */
+export class RememberedUid {
+  private pending: Promise<number> | null = null;
+
+  constructor(private readonly lookUp: (signal?: AbortSignal) => Promise<number>) {}
+
+  get(signal?: AbortSignal): Promise<number> {
+    this.pending ??= this.lookUp(signal).catch((err: unknown) => {
+      this.pending = null;
+      throw err;
+    });
+    return this.pending;
+  }
+
+  forget(): void {
+    this.pending = null;
+  }
+}

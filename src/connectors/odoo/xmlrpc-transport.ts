@@ -7,7 +7,7 @@ import { parseMethodResponse } from '../../xmlrpc/parse.js';
 import type { XmlRpcValue } from '../../xmlrpc/value.js';
 import { malformed } from './errors.js';
 import { versionInfo } from './schemas.js';
-import { concurrencyError, readMethods, type OdooConnectionOptions, type OdooTransport } from './transport.js';
+import { RememberedUid, concurrencyError, readMethods, type OdooConnectionOptions, type OdooTransport } from './transport.js';
 
 /**
  * Odoo over XML-RPC (/xmlrpc/2): every series from 17.0 to 19.0, where it is deprecated (19.0
@@ -16,7 +16,7 @@ import { concurrencyError, readMethods, type OdooConnectionOptions, type OdooTra
 export class XmlRpcTransport implements OdooTransport {
   readonly protocol = 'xmlrpc';
   private readonly rpc: XmlRpcClient;
-  private uidPromise: Promise<number> | null = null;
+  private readonly user = new RememberedUid((signal) => this.login(signal));
 
   constructor(private readonly options: OdooConnectionOptions) {
     this.rpc = new XmlRpcClient({
@@ -38,15 +38,11 @@ export class XmlRpcTransport implements OdooTransport {
   }
 
   uid(signal?: AbortSignal): Promise<number> {
-    this.uidPromise ??= this.login(signal).catch((err: unknown) => {
-      this.uidPromise = null;
-      throw err;
-    });
-    return this.uidPromise;
+    return this.user.get(signal);
   }
 
   forget(): void {
-    this.uidPromise = null;
+    this.user.forget();
   }
 
   async execute(model: string, method: string, args: XmlRpcValue[], kwargs: Record<string, XmlRpcValue>, signal?: AbortSignal): Promise<XmlRpcValue> {
@@ -62,7 +58,7 @@ export class XmlRpcTransport implements OdooTransport {
         signal,
       );
     } catch (err) {
-      if (err instanceof XmlRpcFault && err.faultCode === 3) this.uidPromise = null;
+      if (err instanceof XmlRpcFault && err.faultCode === 3) this.user.forget();
       throw err instanceof XmlRpcFault ? this.faultError(err, `${model}.${method}`) : err;
     }
   }
